@@ -1,0 +1,30 @@
+package api
+
+// Version is the API version served under /v1.
+const Version = "v1"
+
+// Routes, in Go 1.22 ServeMux pattern syntax. Reads are GET, everything that
+// may change the host is POST.
+const (
+	RouteInfo        = "GET /v1/info"
+	RoutePlan        = "POST /v1/plans"         // dry run: PlanRequest -> Plan
+	RouteSubmitJob   = "POST /v1/jobs"          // SubmitRequest -> Job
+	RouteListJobs    = "GET /v1/jobs"           // ?tenant=NAME -> JobList
+	RouteGetJob      = "GET /v1/jobs/{id}"      // -> Job with events
+	RouteListTenants = "GET /v1/tenants"        // -> TenantList
+	RouteGetTenant   = "GET /v1/tenants/{name}" // -> Tenant (observed now)
+)
+
+// Paths for clients (the same routes without the method).
+const (
+	PathInfo    = "/v1/info"
+	PathPlans   = "/v1/plans"
+	PathJobs    = "/v1/jobs"
+	PathTenants = "/v1/tenants"
+)
+
+// HeaderRequestID carries a client-chosen id that the executor logs and audits.
+const HeaderRequestID = "X-Request-Id"
+
+// MaxBodyBytes bounds every request body the executor reads.
+const MaxBodyBytes = 1 << 20

@@ -1,0 +1,53 @@
+package api
+
+// TenantStatus summarises a tenant as observed.
+type TenantStatus string
+
+const (
+	TenantActive    TenantStatus = "active"
+	TenantSuspended TenantStatus = "suspended"
+	TenantDegraded  TenantStatus = "degraded" // a unit failed or is not running
+	TenantDrifted   TenantStatus = "drifted"  // the host differs from the desired state
+	TenantAbsent    TenantStatus = "absent"   // not on this host
+)
+
+// UnitState is systemd's view of one unit.
+type UnitState struct {
+	Unit        string `json:"unit"`
+	LoadState   string `json:"load_state"`
+	ActiveState string `json:"active_state"`
+	SubState    string `json:"sub_state"`
+	Enabled     string `json:"enabled"` // UnitFileState: enabled, disabled, ...
+	NRestarts   int    `json:"n_restarts"`
+}
+
+// Tenant is a tenant as the executor knows and observes it.
+type Tenant struct {
+	Name string `json:"name"`
+	// Registered is false when the host has no record of the tenant.
+	Registered bool         `json:"registered"`
+	Desired    Desired      `json:"desired"`
+	Allocation Allocation   `json:"allocation"`
+	Status     TenantStatus `json:"status"`
+	// UserExists, Units and PendingSteps are observed now. PendingSteps are the
+	// steps a plan of the registered desired state would run (the drift).
+	UserExists   bool        `json:"user_exists"`
+	Units        []UnitState `json:"units,omitempty"`
+	PendingSteps []Step      `json:"pending_steps,omitempty"`
+	LastJobID    string      `json:"last_job_id,omitempty"`
+	LastJobState JobState    `json:"last_job_state,omitempty"`
+}
+
+// TenantList is the answer to a tenant listing.
+type TenantList struct {
+	Tenants []Tenant `json:"tenants"`
+}
+
+// Info describes the executor.
+type Info struct {
+	Version        string `json:"version"`
+	APIVersion     string `json:"api_version"`
+	HostID         string `json:"host_id"`
+	PolicyRevision string `json:"policy_revision"`
+	TenantCount    int    `json:"tenant_count"`
+}

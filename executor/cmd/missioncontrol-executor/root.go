@@ -1,0 +1,19 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "missioncontrol-executor",
+		Short:         "Plan, approve and run tenant changes on this host",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	// One constructor per command file; keep this list sorted.
+	root.AddCommand()
+	return root
+}
