@@ -16,6 +16,7 @@ const (
 	StepStopUnit     StepKind = "stop_unit"     // systemctl disable --now UNIT
 	StepSudoers      StepKind = "sudoers"       // visudo -cf, then atomic install into sudoers.d
 	StepRemoveFile   StepKind = "remove_file"   // remove a file the executor owns
+	StepEnsureSecret StepKind = "ensure_secret" // create a random secret file once; content never shown
 )
 
 // Step is one planned host action, rendered for review. Summary is the line a
