@@ -17,6 +17,10 @@ const (
 	StepSudoers      StepKind = "sudoers"       // visudo -cf, then atomic install into sudoers.d
 	StepRemoveFile   StepKind = "remove_file"   // remove a file the executor owns
 	StepEnsureSecret StepKind = "ensure_secret" // create a random secret file once; content never shown
+	StepArchive      StepKind = "archive"       // tar the tenant's files into the archive dir, then verify it reads back
+	StepRemoveUser   StepKind = "remove_user"   // userdel NAME (files are archived and removed separately)
+	StepRemoveGroup  StepKind = "remove_group"  // groupdel NAME
+	StepRemoveDir    StepKind = "remove_dir"    // remove a directory tree the executor manages
 )
 
 // Step is one planned host action, rendered for review. Summary is the line a

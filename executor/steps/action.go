@@ -1,0 +1,59 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+)
+
+// Action is one planned host change: its reviewed form (Step) and how to
+// apply and verify it. Actions are built by the Ensure*/unit constructors,
+// which return nil when the target already holds.
+type Action struct {
+	Step api.Step
+	// Object is what the step belongs to: "tenant", "workspace:<name>" or
+	// "service:<kind>". Planners use it to scope a plan to the changed objects.
+	Object string
+
+	apply  func(ctx context.Context, h *Host) (Outcome, error)
+	verify func(ctx context.Context, h *Host) error
+}
+
+// Outcome records what applying an action did.
+type Outcome struct {
+	Results []Result // commands run, in order
+	Message string   // what was written, for file actions
+}
+
+// Apply performs the action. Re-applying an action whose target already holds
+// is safe: every action is idempotent.
+func (a *Action) Apply(ctx context.Context, h *Host) (Outcome, error) {
+	return a.apply(ctx, h)
+}
+
+// Verify observes the host again and reports an error if the target does not
+// hold after Apply.
+func (a *Action) Verify(ctx context.Context, h *Host) error {
+	if a.verify == nil {
+		return nil
+	}
+	return a.verify(ctx, h)
+}
+
+// run executes one command and turns a non-zero exit into an error that
+// carries the command's stderr.
+func run(ctx context.Context, h *Host, argv []string) (Outcome, error) {
+	res, err := h.Runner.Run(ctx, argv)
+	out := Outcome{Results: []Result{res}}
+	if err != nil {
+		return out, err
+	}
+	if res.ExitCode != 0 {
+		return out, fmt.Errorf("%s exited %d: %s", argv[0], res.ExitCode, bytes.TrimSpace(res.Stderr))
+	}
+	return out, nil
+}
+
+func modeString(m uint32) string { return fmt.Sprintf("%04o", m) }

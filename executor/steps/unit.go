@@ -1,0 +1,95 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+)
+
+// DaemonReload plans `systemctl daemon-reload`; planners add it once after
+// unit files change.
+func DaemonReload(h *Host, reason string) *Action {
+	argv := []string{h.Commands.Systemctl, "daemon-reload"}
+	return &Action{
+		Step:  api.Step{Kind: api.StepDaemonReload, Summary: "reload systemd units (daemon-reload)", Reason: reason, Argv: argv},
+		apply: func(ctx context.Context, h *Host) (Outcome, error) { return run(ctx, h, argv) },
+	}
+}
+
+func unitUp(st api.UnitState) bool {
+	switch st.ActiveState {
+	case "active", "activating", "reloading":
+		return true
+	}
+	return false
+}
+
+// EnableUnit plans `systemctl enable --now UNIT` unless the unit is enabled
+// and running.
+func EnableUnit(h *Host, unit string, st api.UnitState) *Action {
+	if st.Enabled == "enabled" && unitUp(st) {
+		return nil
+	}
+	argv := []string{h.Commands.Systemctl, "enable", "--now", unit}
+	summary, reason := "enable and start "+unit, fmt.Sprintf("unit is %s, %s", orUnknown(st.Enabled), orUnknown(st.ActiveState))
+	if st.Enabled == "enabled" {
+		summary = "start " + unit
+	}
+	return &Action{
+		Step:  api.Step{Kind: api.StepEnableUnit, Summary: summary, Reason: reason, Argv: argv, Unit: unit},
+		apply: func(ctx context.Context, h *Host) (Outcome, error) { return run(ctx, h, argv) },
+		verify: func(ctx context.Context, h *Host) error {
+			sts, err := h.UnitStates(ctx, unit)
+			if err != nil {
+				return err
+			}
+			if s := sts[unit]; s.Enabled != "enabled" || !unitUp(s) {
+				return fmt.Errorf("verify %s: %s, %s after enable --now", unit, s.Enabled, s.ActiveState)
+			}
+			return nil
+		},
+	}
+}
+
+// RestartUnit plans `systemctl restart UNIT` because of reason.
+func RestartUnit(h *Host, unit, reason string) *Action {
+	argv := []string{h.Commands.Systemctl, "restart", unit}
+	return &Action{
+		Step:  api.Step{Kind: api.StepRestartUnit, Summary: "restart " + unit, Reason: reason, Argv: argv, Unit: unit},
+		apply: func(ctx context.Context, h *Host) (Outcome, error) { return run(ctx, h, argv) },
+	}
+}
+
+// StopUnit plans `systemctl disable --now UNIT` unless the unit is neither
+// enabled nor running.
+func StopUnit(h *Host, unit string, st api.UnitState) *Action {
+	if st.Enabled != "enabled" && !unitUp(st) {
+		return nil
+	}
+	argv := []string{h.Commands.Systemctl, "disable", "--now", unit}
+	return &Action{
+		Step: api.Step{
+			Kind: api.StepStopUnit, Summary: "stop and disable " + unit,
+			Reason: fmt.Sprintf("unit is %s, %s", orUnknown(st.Enabled), orUnknown(st.ActiveState)), Argv: argv, Unit: unit,
+		},
+		apply: func(ctx context.Context, h *Host) (Outcome, error) { return run(ctx, h, argv) },
+		verify: func(ctx context.Context, h *Host) error {
+			sts, err := h.UnitStates(ctx, unit)
+			if err != nil {
+				return err
+			}
+			if s := sts[unit]; s.Enabled == "enabled" || unitUp(s) {
+				return fmt.Errorf("verify %s: still %s, %s", unit, s.Enabled, s.ActiveState)
+			}
+			return nil
+		},
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
