@@ -1,0 +1,310 @@
+package plan
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
+)
+
+// observation is what planning reads from the host once per plan.
+type observation struct {
+	users, groups []steps.Account
+	units         map[string]api.UnitState
+	listening     map[int]bool
+}
+
+func (p *Planner) observe(ctx context.Context, tenant string) (*observation, error) {
+	users, err := p.Host.Users()
+	if err != nil {
+		return nil, err
+	}
+	groups, err := p.Host.Groups()
+	if err != nil {
+		return nil, err
+	}
+	unit := GatewayUnit(p.Config, tenant)
+	units, err := p.Host.UnitStates(ctx, unit)
+	if err != nil {
+		return nil, err
+	}
+	return &observation{users: users, groups: groups, units: units, listening: listeningPorts()}, nil
+}
+
+// listeningPorts reads the TCP listeners of this network namespace.
+func listeningPorts() map[int]bool {
+	out := map[int]bool{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		fh, err := os.Open(f)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 4 || fields[3] != "0A" { // 0A = LISTEN
+				continue
+			}
+			if i := strings.LastIndexByte(fields[1], ':'); i >= 0 {
+				if port, err := strconv.ParseInt(fields[1][i+1:], 16, 32); err == nil {
+					out[int(port)] = true
+				}
+			}
+		}
+		fh.Close()
+	}
+	return out
+}
+
+// build lists every action that brings the host to the desired state, in
+// order, and every path it looked at (for the fingerprint).
+func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, obs *observation) ([]*steps.Action, []steps.Anchor, error) {
+	l := NewLayout(p.Config, d.Tenant.Name)
+	h := p.Host
+	var (
+		out   []*steps.Action
+		paths []steps.Anchor
+	)
+	add := func(object string, act *steps.Action, err error) error {
+		if err != nil {
+			return conflict(err)
+		}
+		if act != nil {
+			act.Object = object
+			out = append(out, act)
+		}
+		return nil
+	}
+	tenant := steps.Owner{User: l.User, Group: l.User, UID: a.UID, GID: a.GID}
+	root := steps.Owner{User: "root", Group: "root"}
+	rootTenant := steps.Owner{User: "root", Group: l.User, GID: a.GID}
+
+	grp, err := steps.EnsureGroup(h, obs.groups, l.User, a.GID)
+	if err := add("tenant", grp, err); err != nil {
+		return nil, nil, err
+	}
+	usr, err := steps.EnsureUser(h, obs.users, l.User, a.UID, a.GID, l.Home, p.Config.Tenants.NologinShell)
+	if err := add("tenant", usr, err); err != nil {
+		return nil, nil, err
+	}
+	dir := func(object string, an steps.Anchor, o steps.Owner, mode os.FileMode) error {
+		paths = append(paths, an)
+		act, err := steps.EnsureDir(an, o, mode)
+		return add(object, act, err)
+	}
+	file := func(object string, kind api.StepKind, an steps.Anchor, content []byte, o steps.Owner, mode os.FileMode) (bool, error) {
+		paths = append(paths, an)
+		act, err := steps.EnsureFile(kind, an, content, o, mode)
+		return act != nil, add(object, act, err)
+	}
+
+	if err := dir("tenant", l.homeAnchor(), tenant, 0o750); err != nil {
+		return nil, nil, err
+	}
+	if err := dir("tenant", l.inHome(l.StateDir), tenant, 0o750); err != nil {
+		return nil, nil, err
+	}
+	if err := dir("tenant", l.inHome(l.LogDir), tenant, 0o750); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := p.Render.GatewayConfig(l, d, a.GatewayPort)
+	if err != nil {
+		return nil, nil, &api.Error{Code: api.CodeInvalidRequest, Field: "tenant", Message: err.Error()}
+	}
+	configChanged, err := file("tenant", api.StepEnsureFile, l.inHome(l.ConfigFile), cfg, tenant, 0o640)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := dir("tenant", l.configAnchor(l.ConfigDir), rootTenant, 0o750); err != nil {
+		return nil, nil, err
+	}
+	env, err := p.Render.GatewayEnv(l, d, a.GatewayPort)
+	if err != nil {
+		return nil, nil, &api.Error{Code: api.CodeInvalidRequest, Field: "services[0].environment", Message: err.Error()}
+	}
+	envChanged, err := file("tenant", api.StepEnsureFile, l.configAnchor(l.EnvFile), env, rootTenant, 0o640)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok := l.configAnchor(l.TokenFile)
+	paths = append(paths, tok)
+	secret, err := steps.EnsureSecret(tok, p.Render.TokenEnv, root, 0o600)
+	if err := add("tenant", secret, err); err != nil {
+		return nil, nil, err
+	}
+	tokenChanged := secret != nil
+
+	// sudoers fragment: present exactly when the spec lists commands
+	sud := l.sudoersAnchor()
+	paths = append(paths, sud)
+	if len(d.Tenant.SudoCommands) > 0 {
+		act, err := steps.Sudoers(h, sud, sudoersFragment(l.User, d.Tenant.SudoCommands))
+		if err := add("tenant", act, err); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		act, err := steps.RemoveFile(sud, "the tenant has no sudo commands")
+		if err := add("tenant", act, err); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	// limits drop-in
+	unitFilesChanged := false
+	dropIn := l.unitAnchor(l.DropInDir + "/limits.conf")
+	if content := p.Render.LimitsDropIn(d.Tenant.Limits); content != nil {
+		if err := dir("tenant", l.unitAnchor(l.DropInDir), root, 0o755); err != nil {
+			return nil, nil, err
+		}
+		changed, err := file("tenant", api.StepInstallUnit, dropIn, content, root, 0o644)
+		if err != nil {
+			return nil, nil, err
+		}
+		unitFilesChanged = unitFilesChanged || changed
+	} else {
+		paths = append(paths, dropIn)
+		act, err := steps.RemoveFile(dropIn, "the tenant has no resource limits")
+		if err := add("tenant", act, err); err != nil {
+			return nil, nil, err
+		}
+		unitFilesChanged = unitFilesChanged || act != nil
+	}
+
+	workspacesChanged := false
+	for _, w := range d.Workspaces {
+		obj := "workspace:" + w.Name
+		n := len(out)
+		wdir := l.inHome(l.Workspace(w.Name))
+		if err := dir(obj, wdir, tenant, 0o750); err != nil {
+			return nil, nil, err
+		}
+		names := make([]string, 0, len(w.Files))
+		for name := range w.Files {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			an := l.inHome(l.Workspace(w.Name) + "/" + name)
+			if _, err := file(obj, api.StepEnsureFile, an, []byte(w.Files[name]), tenant, 0o640); err != nil {
+				return nil, nil, err
+			}
+		}
+		workspacesChanged = workspacesChanged || len(out) > n
+	}
+
+	// the gateway service
+	var gw *api.ServiceSpec
+	for i := range d.Services {
+		if d.Services[i].Kind == api.ServiceGateway {
+			gw = &d.Services[i]
+		}
+	}
+	st := obs.units[l.Unit]
+	if gw != nil {
+		// The template unit itself is host infrastructure that the executor
+		// installs at start-up (see InstallTemplate): it is shared by every
+		// tenant, so no tenant's plan may depend on it.
+		obj := "service:gateway"
+		if unitFilesChanged {
+			out = append(out, objectOf(obj, steps.DaemonReload(h, "unit files changed")))
+		}
+		switch {
+		case gw.Enabled && !d.Tenant.Suspended:
+			if act := steps.EnableUnit(h, l.Unit, st); act != nil {
+				act.Object = obj
+				out = append(out, act)
+			} else if configChanged || envChanged || tokenChanged || unitFilesChanged || workspacesChanged {
+				out = append(out, objectOf(obj, steps.RestartUnit(h, l.Unit, "its configuration changed")))
+			}
+		default:
+			if act := steps.StopUnit(h, l.Unit, st); act != nil {
+				act.Object = obj
+				out = append(out, act)
+			}
+		}
+	} else {
+		if act := steps.StopUnit(h, l.Unit, st); act != nil {
+			act.Object = "service:gateway"
+			out = append(out, act)
+		}
+		if unitFilesChanged && st.LoadState != "" && st.LoadState != "not-found" {
+			out = append(out, objectOf("tenant", steps.DaemonReload(h, "unit files changed")))
+		}
+	}
+	return out, paths, nil
+}
+
+func objectOf(obj string, a *steps.Action) *steps.Action {
+	a.Object = obj
+	return a
+}
+
+// sudoersFragment lets the tenant user run exactly the listed commands as
+// root without a password, and nothing else.
+func sudoersFragment(user string, cmds []string) []byte {
+	var b strings.Builder
+	b.WriteString("# Managed by missioncontrol. Do not edit.\n")
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "%s ALL=(root) NOPASSWD: %s\n", user, c)
+	}
+	return []byte(b.String())
+}
+
+// fingerprint hashes every observed fact the plan depends on, so a host that
+// changed in any of them gives another digest even when the steps agree.
+func fingerprint(obs *observation, a api.Allocation, paths []steps.Anchor) (string, error) {
+	type fact struct {
+		Path   string `json:"path"`
+		Exists bool   `json:"exists"`
+		Type   uint32 `json:"type"`
+		UID    int    `json:"uid"`
+		GID    int    `json:"gid"`
+		Mode   uint32 `json:"mode"`
+		SHA256 string `json:"sha256,omitempty"`
+	}
+	facts := struct {
+		Users  []steps.Account `json:"users"`
+		Groups []steps.Account `json:"groups"`
+		Units  []unitFact      `json:"units"`
+		Paths  []fact          `json:"paths"`
+	}{}
+	// Only this tenant's accounts: other tenants' changes must not move it.
+	for _, u := range obs.users {
+		if u.Name == a.User || u.ID == a.UID {
+			facts.Users = append(facts.Users, u)
+		}
+	}
+	for _, g := range obs.groups {
+		if g.Name == a.Group || g.ID == a.GID {
+			facts.Groups = append(facts.Groups, g)
+		}
+	}
+	for name, st := range obs.units {
+		facts.Units = append(facts.Units, unitFact{Unit: name, Enabled: st.Enabled, Up: st.ActiveState == "active"})
+	}
+	sort.Slice(facts.Units, func(i, j int) bool { return facts.Units[i].Unit < facts.Units[j].Unit })
+	for _, an := range paths {
+		st, err := steps.Stat(an)
+		if err != nil {
+			return "", fmt.Errorf("fingerprint: %w", err)
+		}
+		facts.Paths = append(facts.Paths, fact{Path: an.Path(), Exists: st.Exists, Type: uint32(st.Type), UID: st.UID, GID: st.GID, Mode: uint32(st.Mode), SHA256: st.SHA256})
+	}
+	b, err := api.CanonicalJSON(facts)
+	if err != nil {
+		return "", err
+	}
+	return api.SHA256Hex(b), nil
+}
+
+type unitFact struct {
+	Unit    string `json:"unit"`
+	Enabled string `json:"enabled"`
+	Up      bool   `json:"up"`
+}

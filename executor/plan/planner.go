@@ -1,0 +1,374 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/policy"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
+)
+
+// Registry is the part of the store the planner reads.
+type Registry interface {
+	GetTenant(ctx context.Context, name string) (store.TenantRecord, bool, error)
+	ReservedUIDs(ctx context.Context) (map[int]string, error)
+	ReservedPorts(ctx context.Context) (map[int]string, error)
+}
+
+// Planner computes plans. All fields are required.
+type Planner struct {
+	Config   config.Config
+	Policy   func() *policy.Policy // the policy in force now
+	Host     *steps.Host
+	Registry Registry
+	Render   Renderer
+	HostID   string
+}
+
+// Result is a plan together with what executing it needs.
+type Result struct {
+	Plan    api.Plan
+	Actions []*steps.Action
+	// Record is the registry entry a job writes before running the steps.
+	Record store.TenantRecord
+	// Registered says whether the tenant was registered before this plan.
+	Registered bool
+}
+
+// Plan computes the dry run of req. Errors are *api.Error for anything the
+// caller got wrong or the policy denies, and plain errors for host failures.
+func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error) {
+	if err := validateRequest(req); err != nil {
+		return nil, err
+	}
+	rec, registered, err := p.Registry.GetTenant(ctx, req.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("read registry: %w", err)
+	}
+	if registered && rec.Decommissioned {
+		registered = false
+		rec = store.TenantRecord{}
+	}
+	base := rec.Desired
+	if !registered {
+		base = api.Desired{}
+	}
+	desired, err := merge(base, req)
+	if err != nil {
+		return nil, err
+	}
+	if !registered && desired.Tenant.Name == "" {
+		return nil, &api.Error{Code: api.CodeNotFound, Field: "tenant",
+			Message: fmt.Sprintf("tenant %q is not registered on this host; apply the tenant before its workspaces and services", req.Tenant)}
+	}
+	pol := p.Policy()
+	obs, err := p.observe(ctx, req.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	alloc, err := p.allocate(ctx, rec, registered, desired.Tenant, obs)
+	if err != nil {
+		return nil, err
+	}
+	if apiErr := pol.CheckDesired(desired, alloc); apiErr != nil {
+		return nil, apiErr
+	}
+	actions, paths, err := p.build(ctx, desired, alloc, obs)
+	if err != nil {
+		return nil, err
+	}
+	if registered {
+		// Scope the plan to the changed objects and what the change causes:
+		// drift elsewhere in the tenant shows in the plans of its own objects.
+		before, _, err := p.build(ctx, rec.Desired, rec.Allocation, obs)
+		if err != nil {
+			return nil, err
+		}
+		actions = scope(actions, before, req.Changes)
+	}
+	return p.finish(pol, req.Tenant, desired, alloc, actions, paths, obs, rec, registered)
+}
+
+// Drift plans the registered desired state of a tenant without a change: the
+// steps that would repair the host. A tenant that is not registered gives a
+// nil result.
+func (p *Planner) Drift(ctx context.Context, name string) (*Result, error) {
+	rec, ok, err := p.Registry.GetTenant(ctx, name)
+	if err != nil || !ok || rec.Decommissioned {
+		return nil, err
+	}
+	obs, err := p.observe(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	actions, paths, err := p.build(ctx, rec.Desired, rec.Allocation, obs)
+	if err != nil {
+		return nil, err
+	}
+	return p.finish(p.Policy(), name, rec.Desired, rec.Allocation, actions, paths, obs, rec, true)
+}
+
+func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired, alloc api.Allocation,
+	actions []*steps.Action, paths []steps.Anchor, obs *observation, rec store.TenantRecord, registered bool) (*Result, error) {
+	stepList := make([]api.Step, 0, len(actions))
+	for i, a := range actions {
+		if d := policy.Evaluate(pol, a.Step); !d.Allowed {
+			return nil, &api.Error{Code: api.CodePolicyDenied, Rule: d.Rule, Value: a.Step.Summary,
+				Field: fmt.Sprintf("steps[%d]", i), Message: fmt.Sprintf("step %q denied: %s", a.Step.Summary, d.Reason)}
+		}
+		stepList = append(stepList, a.Step)
+	}
+	fp, err := fingerprint(obs, alloc, paths)
+	if err != nil {
+		return nil, err
+	}
+	pl := api.Plan{
+		Tenant: tenant, HostID: p.HostID, PolicyRevision: pol.Revision(), Fingerprint: fp,
+		Desired: desired, Allocation: alloc, Steps: stepList,
+	}
+	if pl.Digest, err = api.ComputeDigest(&pl); err != nil {
+		return nil, err
+	}
+	rec.Name, rec.Desired, rec.Allocation = tenant, desired, alloc
+	return &Result{Plan: pl, Actions: actions, Record: rec, Registered: registered}, nil
+}
+
+func validateRequest(req api.PlanRequest) error {
+	if req.Tenant == "" {
+		return &api.Error{Code: api.CodeInvalidRequest, Field: "tenant", Message: "tenant is required"}
+	}
+	if len(req.Changes) == 0 {
+		return &api.Error{Code: api.CodeInvalidRequest, Field: "changes", Message: "at least one change is required"}
+	}
+	for i, c := range req.Changes {
+		field := fmt.Sprintf("changes[%d]", i)
+		bad := func(msg string) error {
+			return &api.Error{Code: api.CodeInvalidRequest, Field: field, Message: msg}
+		}
+		switch c.Action {
+		case api.ActionApply:
+			switch {
+			case c.Kind == api.ObjectTenant && c.Tenant == nil,
+				c.Kind == api.ObjectWorkspace && c.Workspace == nil,
+				c.Kind == api.ObjectService && c.Service == nil:
+				return bad(fmt.Sprintf("apply of a %s needs its spec", c.Kind))
+			}
+			if c.Kind == api.ObjectTenant && c.Tenant.Name != req.Tenant {
+				return &api.Error{Code: api.CodeInvalidRequest, Field: "tenant.name", Value: c.Tenant.Name,
+					Message: fmt.Sprintf("tenant spec name %q differs from the request's tenant %q", c.Tenant.Name, req.Tenant)}
+			}
+		case api.ActionDestroy:
+			if c.Kind == api.ObjectTenant {
+				return bad("tenant decommissioning is planned by the lifecycle planner")
+			}
+		default:
+			return bad(fmt.Sprintf("unknown action %q", c.Action))
+		}
+		switch c.Kind {
+		case api.ObjectTenant, api.ObjectWorkspace, api.ObjectService:
+		default:
+			return bad(fmt.Sprintf("unknown kind %q", c.Kind))
+		}
+		if c.Service != nil && c.Service.Kind != api.ServiceGateway {
+			return &api.Error{Code: api.CodeInvalidRequest, Field: "service.kind", Value: string(c.Service.Kind),
+				Message: "the only service kind is \"gateway\""}
+		}
+	}
+	return nil
+}
+
+// merge applies the changes to a copy of the desired state.
+func merge(d api.Desired, req api.PlanRequest) (api.Desired, error) {
+	out := api.Desired{Tenant: d.Tenant}
+	ws := map[string]api.WorkspaceSpec{}
+	for _, w := range d.Workspaces {
+		ws[w.Name] = w
+	}
+	svc := map[api.ServiceKind]api.ServiceSpec{}
+	for _, s := range d.Services {
+		svc[s.Kind] = s
+	}
+	for _, c := range req.Changes {
+		switch {
+		case c.Kind == api.ObjectTenant:
+			out.Tenant = *c.Tenant
+		case c.Kind == api.ObjectWorkspace && c.Action == api.ActionApply:
+			ws[c.Workspace.Name] = *c.Workspace
+		case c.Kind == api.ObjectWorkspace:
+			delete(ws, c.Name)
+		case c.Kind == api.ObjectService && c.Action == api.ActionApply:
+			svc[c.Service.Kind] = *c.Service
+		case c.Kind == api.ObjectService:
+			delete(svc, api.ServiceKind(c.Name))
+		}
+	}
+	for _, w := range ws {
+		out.Workspaces = append(out.Workspaces, w)
+	}
+	sort.Slice(out.Workspaces, func(i, j int) bool { return out.Workspaces[i].Name < out.Workspaces[j].Name })
+	for _, s := range svc {
+		out.Services = append(out.Services, s)
+	}
+	sort.Slice(out.Services, func(i, j int) bool { return out.Services[i].Kind < out.Services[j].Kind })
+	return out, nil
+}
+
+// scope keeps the actions of the changed objects and the actions the change
+// causes (present now, absent from the plan of the registered state).
+func scope(after, before []*steps.Action, changes []api.Change) []*steps.Action {
+	objects := map[string]bool{}
+	for _, c := range changes {
+		switch c.Kind {
+		case api.ObjectTenant:
+			objects["tenant"] = true
+		case api.ObjectWorkspace:
+			name := c.Name
+			if c.Workspace != nil {
+				name = c.Workspace.Name
+			}
+			objects["workspace:"+name] = true
+		case api.ObjectService:
+			name := c.Name
+			if c.Service != nil {
+				name = string(c.Service.Kind)
+			}
+			objects["service:"+name] = true
+		}
+	}
+	had := map[string]bool{}
+	for _, a := range before {
+		had[actionKey(a)] = true
+	}
+	var out []*steps.Action
+	for _, a := range after {
+		if objects[a.Object] || !had[actionKey(a)] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func actionKey(a *steps.Action) string {
+	return string(a.Step.Kind) + "\x00" + a.Step.Path + "\x00" + a.Step.Unit + "\x00" + a.Step.ContentSHA256 + "\x00" + strings.Join(a.Step.Argv, "\x00")
+}
+
+// probe returns the first free slot scanning from a start derived from key,
+// so concurrent plans of different tenants rarely pick the same value.
+func probe(key string, n int, free func(i int) bool) (int, bool) {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	start := int(h.Sum32() % uint32(n))
+	for i := 0; i < n; i++ {
+		if k := (start + i) % n; free(k) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+func (p *Planner) allocate(ctx context.Context, rec store.TenantRecord, registered bool, spec api.TenantSpec, obs *observation) (api.Allocation, error) {
+	t := p.Config.Tenants
+	l := NewLayout(p.Config, spec.Name)
+	uid, port := rec.Allocation.UID, rec.Allocation.GatewayPort
+	if !registered || uid == 0 {
+		if u, ok := steps.Lookup(obs.users, l.User); ok {
+			uid = u.ID // adopt what a failed earlier job created
+		} else {
+			reserved, err := p.Registry.ReservedUIDs(ctx)
+			if err != nil {
+				return api.Allocation{}, fmt.Errorf("read reserved uids: %w", err)
+			}
+			k, ok := probe(spec.Name, t.UIDMax-t.UIDMin+1, func(k int) bool {
+				id := t.UIDMin + k
+				_, takenU := steps.LookupID(obs.users, id)
+				_, takenG := steps.LookupID(obs.groups, id)
+				owner, res := reserved[id]
+				return !takenU && !takenG && (!res || owner == spec.Name)
+			})
+			if !ok {
+				return api.Allocation{}, &api.Error{Code: api.CodeConflict, Field: "tenant.uid",
+					Message: fmt.Sprintf("no free uid in %d..%d", t.UIDMin, t.UIDMax)}
+			}
+			uid = t.UIDMin + k
+		}
+	}
+	if spec.GatewayPort != 0 {
+		port = spec.GatewayPort
+		reserved, err := p.Registry.ReservedPorts(ctx)
+		if err != nil {
+			return api.Allocation{}, fmt.Errorf("read reserved ports: %w", err)
+		}
+		if owner, ok := reserved[port]; ok && owner != spec.Name {
+			return api.Allocation{}, &api.Error{Code: api.CodePolicyDenied, Field: "tenant.gateway_port", Rule: "ports.unique",
+				Value: fmt.Sprint(port), Message: fmt.Sprintf("gateway port %d is allocated to tenant %q", port, owner)}
+		}
+		if (port-t.PortMin)%t.PortStride != 0 {
+			return api.Allocation{}, &api.Error{Code: api.CodePolicyDenied, Field: "tenant.gateway_port", Rule: "ports.stride",
+				Value: fmt.Sprint(port), Message: fmt.Sprintf("gateway port %d is not on the %d-port grid starting at %d", port, t.PortStride, t.PortMin)}
+		}
+		if port != rec.Allocation.GatewayPort {
+			for q := port; q <= port+4; q++ {
+				if obs.listening[q] {
+					return api.Allocation{}, &api.Error{Code: api.CodePolicyDenied, Field: "tenant.gateway_port", Rule: "ports.in_use",
+						Value: fmt.Sprint(port), Message: fmt.Sprintf("port %d is already in use on this host", q)}
+				}
+			}
+		}
+	} else if port == 0 {
+		reserved, err := p.Registry.ReservedPorts(ctx)
+		if err != nil {
+			return api.Allocation{}, fmt.Errorf("read reserved ports: %w", err)
+		}
+		slots := (t.PortMax-4-t.PortMin)/t.PortStride + 1
+		k, ok := probe(spec.Name, slots, func(k int) bool {
+			base := t.PortMin + k*t.PortStride
+			if owner, ok := reserved[base]; ok && owner != spec.Name {
+				return false
+			}
+			for q := base; q <= base+4; q++ {
+				if obs.listening[q] {
+					return false
+				}
+			}
+			return true
+		})
+		if !ok {
+			return api.Allocation{}, &api.Error{Code: api.CodeConflict, Field: "tenant.gateway_port",
+				Message: fmt.Sprintf("no free gateway port in %d..%d", t.PortMin, t.PortMax)}
+		}
+		port = t.PortMin + k*t.PortStride
+	}
+	return l.Allocation(uid, uid, port), nil
+}
+
+// ConflictError turns an observation the executor refuses to overwrite into
+// an API error.
+func conflict(err error) error {
+	var c *steps.ErrConflict
+	if errors.As(err, &c) {
+		return &api.Error{Code: api.CodeConflict, Message: c.What}
+	}
+	if errors.Is(err, steps.ErrSymlink) {
+		return &api.Error{Code: api.CodePolicyDenied, Rule: "paths.symlink", Message: err.Error()}
+	}
+	return err
+}
+
+// InstallTemplate writes the shared gateway template unit when it differs
+// from what the configuration renders, and reports whether systemd needs a
+// daemon-reload. The executor calls it at start-up, outside any tenant plan.
+func (p *Planner) InstallTemplate(ctx context.Context) (*steps.Action, error) {
+	unit, err := p.Render.UnitTemplate()
+	if err != nil {
+		return nil, err
+	}
+	l := NewLayout(p.Config, "template")
+	return steps.EnsureFile(api.StepInstallUnit, l.unitAnchor(l.UnitFile), unit, steps.Owner{User: "root", Group: "root"}, 0o644)
+}
