@@ -14,6 +14,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	// One constructor per command file; keep this list sorted.
-	root.AddCommand()
+	root.AddCommand(newServeCmd())
 	return root
 }

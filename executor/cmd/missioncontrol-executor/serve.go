@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/policy"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/server"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
+)
+
+// envStepDelay is a test-only knob: a pause before every job step, so host
+// e2e tests can kill the executor in the middle of a job.
+const envStepDelay = "MISSIONCONTROL_TEST_STEP_DELAY"
+
+func newServeCmd() *cobra.Command {
+	var cfgPath string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the executor daemon on this host",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, cfgPath, cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVar(&cfgPath, "config", "/etc/missioncontrol/executor.hcl", "executor configuration file (HCL)")
+	return cmd
+}
+
+func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
+	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	pol, err := policy.Load(cfg.PolicyFile)
+	if err != nil {
+		return err
+	}
+	if err := pol.Verify(fileSHA256); err != nil {
+		return fmt.Errorf("policy %s cannot be served: %w", cfg.PolicyFile, err)
+	}
+	hostID, err := cfg.ResolveHostID("/etc/machine-id")
+	if err != nil {
+		return err
+	}
+	gid := -1
+	if cfg.Listen.Group != "" {
+		g, err := user.LookupGroup(cfg.Listen.Group)
+		if err != nil {
+			return fmt.Errorf("listen.group %q: %w", cfg.Listen.Group, err)
+		}
+		gid, _ = strconv.Atoi(g.Gid)
+	}
+	for _, d := range []struct {
+		path string
+		mode os.FileMode
+	}{{cfg.StateDir, 0o700}, {cfg.Tenants.ArchiveDir, 0o700}, {cfg.Tenants.Root, 0o755}, {cfg.Tenants.ConfigRoot, 0o755}} {
+		if err := os.MkdirAll(d.path, d.mode); err != nil {
+			return fmt.Errorf("create %s: %w", d.path, err)
+		}
+	}
+	st, err := store.Open(cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	auditLog := audit.New(st.DB(), time.Now)
+
+	host := &steps.Host{
+		Runner: steps.ExecRunner{Pins: pol.Pins()},
+		Commands: steps.Commands{
+			Groupadd: cfg.Commands.Groupadd, Useradd: cfg.Commands.Useradd, Usermod: cfg.Commands.Usermod,
+			Userdel: cfg.Commands.Userdel, Groupdel: cfg.Commands.Groupdel, Systemctl: cfg.Commands.Systemctl,
+			Visudo: cfg.Commands.Visudo, Tar: cfg.Commands.Tar,
+		},
+	}
+	planner := &plan.Planner{
+		Config: cfg, Policy: func() *policy.Policy { return pol }, Host: host, Registry: st,
+		Render: plan.MinimalRenderer{Config: cfg}, HostID: hostID,
+	}
+	if err := installTemplate(ctx, planner, host, auditLog); err != nil {
+		return err
+	}
+	queue := jobs.New(st, planner, host, auditLog, time.Now, logger)
+	if d := os.Getenv(envStepDelay); d != "" {
+		if queue.StepDelay, err = time.ParseDuration(d); err != nil {
+			return fmt.Errorf("%s: %w", envStepDelay, err)
+		}
+	}
+	n, err := queue.Recover(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		logger.Warn("marked interrupted jobs failed", "count", n)
+	}
+	srv := &server.Server{
+		Planner: planner, Queue: queue, Store: st, GID: gid, Logger: logger,
+		Info: func(ctx context.Context) api.Info {
+			info := api.Info{Version: version, APIVersion: api.Version, HostID: hostID, PolicyRevision: pol.Revision()}
+			if list, err := st.ListTenants(ctx); err == nil {
+				for _, t := range list {
+					if !t.Decommissioned {
+						info.TenantCount++
+					}
+				}
+			}
+			return info
+		},
+	}
+	ln, err := server.Listen(cfg.Listen.Socket, cfg.Listen.Mode, gid)
+	if err != nil {
+		return err
+	}
+	logger.Info("executor serving", "socket", cfg.Listen.Socket, "host_id", hostID, "policy_revision", pol.Revision(), "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		queue.Close()
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown)
+	queue.Close()
+	logger.Info("executor stopped")
+	return err
+}
+
+// installTemplate keeps the shared gateway template unit in step with the
+// configuration. It is audited like any step; if the audit record cannot be
+// written, the unit is not touched.
+func installTemplate(ctx context.Context, p *plan.Planner, host *steps.Host, log *audit.Log) error {
+	act, err := p.InstallTemplate(ctx)
+	if err != nil || act == nil {
+		return err
+	}
+	data, _ := api.CanonicalJSON(act.Step)
+	if _, err := log.Append(ctx, audit.Record{Type: "step", Actor: "executor", Outcome: "started", Data: data}); err != nil {
+		return fmt.Errorf("audit template install: %w", err)
+	}
+	if _, err := act.Apply(ctx, host); err != nil {
+		return fmt.Errorf("install gateway template unit: %w", err)
+	}
+	reload := steps.DaemonReload(host, "gateway template unit changed")
+	if _, err := reload.Apply(ctx, host); err != nil {
+		return fmt.Errorf("daemon-reload after template install: %w", err)
+	}
+	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

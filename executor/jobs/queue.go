@@ -1,0 +1,304 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
+)
+
+// Queue accepts, runs and recovers jobs.
+type Queue struct {
+	store   *store.Store
+	planner *plan.Planner
+	host    *steps.Host
+	audit   *audit.Log
+	now     func() time.Time
+	log     *slog.Logger
+
+	// StepDelay pauses before every step. Tests use it to stop the executor
+	// in the middle of a job; it is zero in production.
+	StepDelay time.Duration
+
+	mu      sync.Mutex
+	tenants map[string]*sync.Mutex
+	alloc   sync.Mutex // serialises registry writes that reserve uids and ports
+	wg      sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// New returns a queue. Jobs run in the background until Close.
+func New(st *store.Store, planner *plan.Planner, host *steps.Host, log *audit.Log, now func() time.Time, logger *slog.Logger) *Queue {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Queue{
+		store: st, planner: planner, host: host, audit: log, now: now, log: logger,
+		tenants: map[string]*sync.Mutex{}, ctx: ctx, cancel: cancel,
+	}
+}
+
+// Close stops accepting work, cancels running jobs at their next step
+// boundary and waits for them.
+func (q *Queue) Close() {
+	q.cancel()
+	q.wg.Wait()
+}
+
+// Actor identifies who asked for something, for the audit log.
+type Actor struct {
+	Name      string // "uid:0", later a key id
+	RequestID string
+}
+
+// Recover marks every job a previous process left unfinished as failed
+// (interrupted). It must run before the server accepts requests.
+func (q *Queue) Recover(ctx context.Context) (int, error) {
+	stale, err := q.store.JobsInState(ctx, api.JobQueued, api.JobApproved, api.JobRunning)
+	if err != nil {
+		return 0, fmt.Errorf("find interrupted jobs: %w", err)
+	}
+	for _, j := range stale {
+		msg := "interrupted: the executor stopped while the job was " + string(j.State) + "; retry it to converge"
+		if _, err := q.record(ctx, audit.Record{Type: "recovery", Actor: "executor", Tenant: j.Tenant, JobID: j.ID, Outcome: "failed", Data: mustJSON(map[string]string{"was": string(j.State)})}); err != nil {
+			return 0, err
+		}
+		if err := q.store.SetJobState(ctx, j.ID, api.JobFailed, msg, q.now()); err != nil {
+			return 0, fmt.Errorf("mark job %s interrupted: %w", j.ID, err)
+		}
+		q.event(ctx, j.ID, api.Event{Type: api.EventJobState, Step: -1, Message: msg})
+	}
+	return len(stale), nil
+}
+
+// Submit checks a reviewed plan against a fresh one and starts a job for it.
+// Outcomes: the job in state queued; *api.Error CodePlanChanged when the host
+// or policy changed since review; any planning error (policy denial, invalid
+// spec); CodeAuditFailed when the request could not be audited (nothing runs).
+func (q *Queue) Submit(ctx context.Context, req api.SubmitRequest, who Actor) (api.Job, error) {
+	res, err := q.planner.Plan(ctx, req.PlanRequest)
+	if err != nil {
+		q.deny(ctx, req.Tenant, who, err)
+		return api.Job{}, err
+	}
+	if res.Plan.Digest != req.Digest {
+		err := planChanged(req.Tenant, req.Digest, res.Plan.Digest)
+		q.deny(ctx, req.Tenant, who, err)
+		return api.Job{}, err
+	}
+	return q.start(ctx, req, res, who, "")
+}
+
+// Retry plans a failed job's request again and runs it as a new job.
+func (q *Queue) Retry(ctx context.Context, id string, who Actor) (api.Job, error) {
+	old, err := q.store.GetJob(ctx, id)
+	if err != nil {
+		return api.Job{}, err
+	}
+	if old.State != api.JobFailed {
+		return api.Job{}, &api.Error{Code: api.CodeConflict, Field: "id", Value: id,
+			Message: fmt.Sprintf("job %s is %s; only failed jobs can be retried", id, old.State)}
+	}
+	req, err := q.store.GetJobRequest(ctx, id)
+	if err != nil {
+		return api.Job{}, err
+	}
+	res, err := q.planner.Plan(ctx, req.PlanRequest)
+	if err != nil {
+		q.deny(ctx, req.Tenant, who, err)
+		return api.Job{}, err
+	}
+	req.Digest = res.Plan.Digest
+	return q.start(ctx, req, res, who, id)
+}
+
+func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Result, who Actor, retryOf string) (api.Job, error) {
+	now := q.now()
+	job := api.Job{
+		ID: newID(now), Tenant: req.Tenant, Digest: res.Plan.Digest, State: api.JobQueued,
+		Steps: res.Plan.Steps, Allocation: res.Plan.Allocation, CreatedAt: now, UpdatedAt: now, RetryOf: retryOf,
+	}
+	if _, err := q.record(ctx, audit.Record{Type: "request", Actor: who.Name, RequestID: who.RequestID, Tenant: req.Tenant,
+		JobID: job.ID, Outcome: "accepted", Data: mustJSON(map[string]any{"digest": job.Digest, "steps": res.Plan.Summaries(), "retry_of": retryOf})}); err != nil {
+		return api.Job{}, err
+	}
+	if err := q.store.CreateJob(ctx, store.JobRecord{Job: job, Request: req}); err != nil {
+		return api.Job{}, fmt.Errorf("create job: %w", err)
+	}
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		q.run(job.ID, req, who)
+	}()
+	return job, nil
+}
+
+func (q *Queue) tenantLock(name string) *sync.Mutex {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m, ok := q.tenants[name]
+	if !ok {
+		m = &sync.Mutex{}
+		q.tenants[name] = m
+	}
+	return m
+}
+
+// run executes a job to its end. It holds the tenant's lock throughout, and
+// plans again under it: the steps that run are the steps of the digest.
+func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
+	ctx := q.ctx
+	lock := q.tenantLock(req.Tenant)
+	lock.Lock()
+	defer lock.Unlock()
+
+	fail := func(msg string) {
+		q.log.Error("job failed", "job", id, "tenant", req.Tenant, "error", msg)
+		_, _ = q.record(context.Background(), audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "failed", Data: mustJSON(map[string]string{"error": msg})})
+		_ = q.store.SetJobState(context.Background(), id, api.JobFailed, msg, q.now())
+		q.event(context.Background(), id, api.Event{Type: api.EventJobState, Step: -1, Message: "failed: " + msg})
+	}
+	res, err := q.planner.Plan(ctx, req.PlanRequest)
+	if err != nil {
+		fail("plan again before running: " + err.Error())
+		return
+	}
+	if res.Plan.Digest != req.Digest {
+		fail(planChanged(req.Tenant, req.Digest, res.Plan.Digest).Message)
+		return
+	}
+	if err := q.store.SetJobState(ctx, id, api.JobRunning, "", q.now()); err != nil {
+		fail("mark running: " + err.Error())
+		return
+	}
+	q.event(ctx, id, api.Event{Type: api.EventJobState, Step: -1, Message: "running"})
+
+	// Reserve the allocation before touching the host, so a crash after the
+	// first step still leaves the uid and port owned by this tenant.
+	res.Record.LastJobID = id
+	q.alloc.Lock()
+	err = q.store.PutTenant(ctx, res.Record)
+	q.alloc.Unlock()
+	if err != nil {
+		fail("register tenant: " + err.Error())
+		return
+	}
+
+	for i, act := range res.Actions {
+		if q.StepDelay > 0 {
+			select {
+			case <-time.After(q.StepDelay):
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			fail(fmt.Sprintf("cancelled before step %d (%s): executor shutting down", i+1, act.Step.Summary))
+			return
+		}
+		if _, err := q.record(ctx, audit.Record{Type: "step", Actor: who.Name, RequestID: who.RequestID, Tenant: req.Tenant, JobID: id,
+			Outcome: "started", Data: mustJSON(map[string]any{"index": i, "step": act.Step})}); err != nil {
+			fail(fmt.Sprintf("step %d (%s) not run: %v", i+1, act.Step.Summary, err))
+			return
+		}
+		q.event(ctx, id, api.Event{Type: api.EventStepStart, Step: i, Argv: act.Step.Argv, Message: act.Step.Summary})
+		start := time.Now()
+		out, err := act.Apply(ctx, q.host)
+		if err == nil {
+			err = act.Verify(ctx, q.host)
+		}
+		q.stepEvents(ctx, id, i, out, err, time.Since(start))
+		if err != nil {
+			fail(fmt.Sprintf("step %d (%s): %v", i+1, act.Step.Summary, err))
+			return
+		}
+	}
+	if _, err := q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "succeeded",
+		Data: mustJSON(map[string]any{"digest": req.Digest, "steps": len(res.Actions)})}); err != nil {
+		fail("audit result: " + err.Error())
+		return
+	}
+	if err := q.store.SetJobState(ctx, id, api.JobSucceeded, "", q.now()); err != nil {
+		q.log.Error("mark job succeeded", "job", id, "error", err)
+	}
+	q.event(ctx, id, api.Event{Type: api.EventJobState, Step: -1, Message: "succeeded"})
+	q.log.Info("job succeeded", "job", id, "tenant", req.Tenant, "steps", len(res.Actions))
+}
+
+func (q *Queue) stepEvents(ctx context.Context, id string, i int, out steps.Outcome, err error, d time.Duration) {
+	typ := api.EventStepDone
+	if err != nil {
+		typ = api.EventStepFailed
+	}
+	if len(out.Results) == 0 {
+		ev := api.Event{Type: typ, Step: i, Message: out.Message, DurationMS: d.Milliseconds()}
+		if err != nil {
+			ev.Message, ev.ExitCode = err.Error(), -1
+		}
+		q.event(ctx, id, ev)
+		return
+	}
+	for k, r := range out.Results {
+		ev := api.Event{Type: api.EventStepDone, Step: i, Argv: r.Argv, ExitCode: r.ExitCode,
+			Stdout: string(r.Stdout), Stderr: string(r.Stderr), DurationMS: r.Duration.Milliseconds(), Message: out.Message}
+		if k == len(out.Results)-1 && err != nil {
+			ev.Type, ev.Message = api.EventStepFailed, err.Error()
+		}
+		q.event(ctx, id, ev)
+	}
+}
+
+func (q *Queue) event(ctx context.Context, id string, ev api.Event) {
+	ev.Time = q.now()
+	if _, err := q.store.AppendEvent(context.WithoutCancel(ctx), id, ev); err != nil {
+		q.log.Error("record job event", "job", id, "error", err)
+	}
+}
+
+// record appends to the audit log; failure is an api error the caller
+// returns, because nothing may run unaudited.
+func (q *Queue) record(ctx context.Context, r audit.Record) (audit.Record, error) {
+	out, err := q.audit.Append(context.WithoutCancel(ctx), r)
+	if err != nil {
+		return out, &api.Error{Code: api.CodeAuditFailed, Message: "cannot write the audit record, so nothing runs: " + err.Error()}
+	}
+	return out, nil
+}
+
+func (q *Queue) deny(ctx context.Context, tenant string, who Actor, err error) {
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) {
+		return
+	}
+	_, _ = q.record(ctx, audit.Record{Type: "denial", Actor: who.Name, RequestID: who.RequestID, Tenant: tenant,
+		Rule: apiErr.Rule, Outcome: string(apiErr.Code), Data: mustJSON(apiErr)})
+}
+
+func planChanged(tenant, reviewed, now string) *api.Error {
+	return &api.Error{Code: api.CodePlanChanged, Field: "digest", Value: reviewed,
+		Message: fmt.Sprintf("host changed since plan: re-run plan (tenant %q was reviewed as %s, the executor now plans %s)", tenant, reviewed, now)}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := api.CanonicalJSON(v)
+	if err != nil {
+		return json.RawMessage(`null`)
+	}
+	return b
+}
+
+func newID(now time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "job-" + strconv.FormatInt(now.UnixMilli(), 36) + "-" + hex.EncodeToString(b)
+}

@@ -1,0 +1,278 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
+)
+
+// Server serves the API.
+type Server struct {
+	Planner *plan.Planner
+	Queue   *jobs.Queue
+	Store   *store.Store
+	Info    func(ctx context.Context) api.Info
+	// GID is the group whose members may connect; -1 allows root only.
+	GID    int
+	Logger *slog.Logger
+
+	http *http.Server
+}
+
+// Handler returns the API's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(api.RouteInfo, s.handleInfo)
+	mux.HandleFunc(api.RoutePlan, s.handlePlan)
+	mux.HandleFunc(api.RouteSubmitJob, s.handleSubmit)
+	mux.HandleFunc(api.RouteListJobs, s.handleListJobs)
+	mux.HandleFunc(api.RouteGetJob, s.handleGetJob)
+	mux.HandleFunc(api.RouteRetryJob, s.handleRetry)
+	mux.HandleFunc(api.RouteListTenants, s.handleListTenants)
+	mux.HandleFunc(api.RouteGetTenant, s.handleGetTenant)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &api.Error{Code: api.CodeNotFound, Message: "no route " + r.Method + " " + r.URL.Path})
+	})
+	return s.authorize(mux)
+}
+
+func (s *Server) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := peerFrom(r.Context())
+		if p == nil || !p.allowed(s.GID) {
+			who := "unknown peer"
+			if p != nil {
+				who = fmt.Sprintf("uid %d gid %d", p.UID, p.GID)
+			}
+			s.Logger.Warn("refused peer", "peer", who)
+			writeError(w, &api.Error{Code: api.CodeForbidden, Message: who + " is not root and not in the executor's group"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Listen creates the unix socket at path with the given mode and group. The
+// directory is created 0750 root:group first, so the socket is never
+// reachable before its mode is set.
+func Listen(path string, mode os.FileMode, gid int) (net.Listener, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create socket dir: %w", err)
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != os.ModeSocket {
+			return nil, fmt.Errorf("refusing to replace %s: not a socket", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("remove stale socket: %w", err)
+		}
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on unix socket: %w", err)
+	}
+	if gid >= 0 {
+		if err := os.Chown(path, 0, gid); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("chown socket: %w", err)
+		}
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("chmod socket: %w", err)
+	}
+	return ln, nil
+}
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			p, err := peerOf(c)
+			if err != nil {
+				s.Logger.Warn("peer credentials", "error", err)
+				return ctx
+			}
+			return context.WithValue(ctx, peerKey{}, p)
+		},
+	}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops the server within ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Shutdown(ctx)
+}
+
+func actor(r *http.Request) jobs.Actor {
+	a := jobs.Actor{RequestID: r.Header.Get(api.HeaderRequestID)}
+	if p := peerFrom(r.Context()); p != nil {
+		a.Name = p.String()
+	}
+	return a
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		msg := "malformed JSON body: " + err.Error()
+		if errors.As(err, &tooBig) {
+			msg = fmt.Sprintf("request body larger than %d bytes", api.MaxBodyBytes)
+		}
+		writeError(w, &api.Error{Code: api.CodeInvalidRequest, Message: msg})
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeError(w, &api.Error{Code: api.CodeInvalidRequest, Message: "trailing data after the JSON body"})
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError writes any error as an *api.Error; errors that are not API
+// errors are internal and keep their text for the operator.
+func writeError(w http.ResponseWriter, err error) {
+	var apiErr *api.Error
+	switch {
+	case errors.As(err, &apiErr):
+	case errors.Is(err, store.ErrNotFound):
+		apiErr = &api.Error{Code: api.CodeNotFound, Message: err.Error()}
+	default:
+		apiErr = &api.Error{Code: api.CodeInternal, Message: err.Error()}
+	}
+	writeJSON(w, apiErr.HTTPStatus(), apiErr)
+}
+
+func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Info(r.Context()))
+}
+
+func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
+	var req api.PlanRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := s.Planner.Plan(r.Context(), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res.Plan)
+}
+
+func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
+	var req api.SubmitRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Digest == "" {
+		writeError(w, &api.Error{Code: api.CodeInvalidRequest, Field: "digest", Message: "the reviewed plan digest is required"})
+		return
+	}
+	job, err := s.Queue.Submit(r.Context(), req, actor(r))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, job)
+}
+
+func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
+	job, err := s.Queue.Retry(r.Context(), r.PathValue("id"), actor(r))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, job)
+}
+
+func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
+	job, err := s.Store.GetJob(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, job)
+}
+
+func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, &api.Error{Code: api.CodeInvalidRequest, Field: "limit", Value: v, Message: "limit must be 1..1000"})
+			return
+		}
+		limit = n
+	}
+	list, err := s.Store.ListJobs(r.Context(), r.URL.Query().Get("tenant"), limit)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if list == nil {
+		list = []api.Job{}
+	}
+	writeJSON(w, http.StatusOK, api.JobList{Jobs: list})
+}
+
+func (s *Server) handleListTenants(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.Store.ListTenants(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := api.TenantList{Tenants: []api.Tenant{}}
+	for _, rec := range recs {
+		t, err := s.observe(r.Context(), rec.Name)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		out.Tenants = append(out.Tenants, t)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetTenant(w http.ResponseWriter, r *http.Request) {
+	t, err := s.observe(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
