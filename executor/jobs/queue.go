@@ -186,13 +186,15 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 
 	// Reserve the allocation before touching the host, so a crash after the
 	// first step still leaves the uid and port owned by this tenant.
-	res.Record.LastJobID = id
-	q.alloc.Lock()
-	err = q.store.PutTenant(ctx, res.Record)
-	q.alloc.Unlock()
-	if err != nil {
-		fail("register tenant: " + err.Error())
-		return
+	if !res.Decommission {
+		res.Record.LastJobID = id
+		q.alloc.Lock()
+		err = q.store.PutTenant(ctx, res.Record)
+		q.alloc.Unlock()
+		if err != nil {
+			fail("register tenant: " + err.Error())
+			return
+		}
 	}
 
 	for i, act := range res.Actions {
@@ -220,6 +222,12 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 		q.stepEvents(ctx, id, i, out, err, time.Since(start))
 		if err != nil {
 			fail(fmt.Sprintf("step %d (%s): %v", i+1, act.Step.Summary, err))
+			return
+		}
+	}
+	if res.Decommission && res.Registered {
+		if err := q.store.MarkDecommissioned(ctx, req.Tenant, q.now()); err != nil {
+			fail("mark decommissioned: " + err.Error())
 			return
 		}
 	}

@@ -40,6 +40,9 @@ type Result struct {
 	Record store.TenantRecord
 	// Registered says whether the tenant was registered before this plan.
 	Registered bool
+	// Decommission says the plan removes the tenant: a job marks it
+	// decommissioned after the steps instead of registering Record first.
+	Decommission bool
 }
 
 // Plan computes the dry run of req. Errors are *api.Error for anything the
@@ -55,6 +58,9 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	if registered && rec.Decommissioned {
 		registered = false
 		rec = store.TenantRecord{}
+	}
+	if req.Changes[0].Kind == api.ObjectTenant && req.Changes[0].Action == api.ActionDestroy {
+		return p.decommission(ctx, req.Tenant, rec, registered)
 	}
 	base := rec.Desired
 	if !registered {
@@ -165,8 +171,8 @@ func validateRequest(req api.PlanRequest) error {
 					Message: fmt.Sprintf("tenant spec name %q differs from the request's tenant %q", c.Tenant.Name, req.Tenant)}
 			}
 		case api.ActionDestroy:
-			if c.Kind == api.ObjectTenant {
-				return bad("tenant decommissioning is planned by the lifecycle planner")
+			if c.Kind == api.ObjectTenant && len(req.Changes) != 1 {
+				return bad("decommissioning a tenant must be the only change of its plan")
 			}
 		default:
 			return bad(fmt.Sprintf("unknown action %q", c.Action))
