@@ -7,12 +7,13 @@ const Version = "v1"
 // may change the host is POST.
 const (
 	RouteInfo        = "GET /v1/info"
-	RoutePlan        = "POST /v1/plans"         // dry run: PlanRequest -> Plan
-	RouteSubmitJob   = "POST /v1/jobs"          // SubmitRequest -> Job
-	RouteListJobs    = "GET /v1/jobs"           // ?tenant=NAME -> JobList
-	RouteGetJob      = "GET /v1/jobs/{id}"      // -> Job with events
-	RouteListTenants = "GET /v1/tenants"        // -> TenantList
-	RouteGetTenant   = "GET /v1/tenants/{name}" // -> Tenant (observed now)
+	RoutePlan        = "POST /v1/plans"           // dry run: PlanRequest -> Plan
+	RouteSubmitJob   = "POST /v1/jobs"            // SubmitRequest -> Job
+	RouteListJobs    = "GET /v1/jobs"             // ?tenant=NAME -> JobList
+	RouteGetJob      = "GET /v1/jobs/{id}"        // -> Job with events
+	RouteRetryJob    = "POST /v1/jobs/{id}/retry" // -> new Job re-planned from a failed one
+	RouteListTenants = "GET /v1/tenants"          // -> TenantList
+	RouteGetTenant   = "GET /v1/tenants/{name}"   // -> Tenant (observed now)
 )
 
 // Paths for clients (the same routes without the method).

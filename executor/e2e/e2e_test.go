@@ -1,0 +1,394 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/testhost"
+)
+
+// apiClient talks to the executor's socket with the wire types only.
+type apiClient struct {
+	t    *testing.T
+	http *http.Client
+}
+
+func newClient(t *testing.T, socket string) *apiClient {
+	return &apiClient{t: t, http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+		}}}}
+}
+
+// do sends a request and decodes the answer into out; an API error comes
+// back as *api.Error.
+func (c *apiClient) do(method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, "http://executor"+path, body)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		var e api.Error
+		if err := json.Unmarshal(b, &e); err != nil {
+			return fmt.Errorf("status %d: %s", resp.StatusCode, b)
+		}
+		return &e
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func (c *apiClient) plan(req api.PlanRequest) (api.Plan, error) {
+	var p api.Plan
+	err := c.do("POST", api.PathPlans, req, &p)
+	return p, err
+}
+
+func (c *apiClient) mustPlan(req api.PlanRequest) api.Plan {
+	c.t.Helper()
+	p, err := c.plan(req)
+	if err != nil {
+		c.t.Fatalf("plan: %v", err)
+	}
+	return p
+}
+
+func (c *apiClient) submit(req api.PlanRequest, digest string) (api.Job, error) {
+	var j api.Job
+	err := c.do("POST", api.PathJobs, api.SubmitRequest{PlanRequest: req, Digest: digest}, &j)
+	return j, err
+}
+
+func (c *apiClient) wait(id string) api.Job {
+	c.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var j api.Job
+		if err := c.do("GET", api.PathJobs+"/"+id, nil, &j); err != nil {
+			c.t.Fatalf("get job %s: %v", id, err)
+		}
+		if j.State.Terminal() {
+			return j
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("job %s still %s", id, j.State)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// apply plans, submits the digest and waits for success.
+func (c *apiClient) apply(req api.PlanRequest) (api.Plan, api.Job) {
+	c.t.Helper()
+	p := c.mustPlan(req)
+	j, err := c.submit(req, p.Digest)
+	if err != nil {
+		c.t.Fatalf("submit: %v", err)
+	}
+	j = c.wait(j.ID)
+	if j.State != api.JobSucceeded {
+		c.t.Fatalf("job %s %s: %s\nevents: %+v", j.ID, j.State, j.Error, j.Events)
+	}
+	return p, j
+}
+
+func tenantChange(spec api.TenantSpec) api.PlanRequest {
+	return api.PlanRequest{Tenant: spec.Name, Changes: []api.Change{{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &spec}}}
+}
+
+func bootstrapChanges(name string) api.PlanRequest {
+	spec := api.TenantSpec{Name: name, DisplayName: "Acme", Environment: api.EnvDevelopment,
+		Limits: api.Limits{MemoryMaxMB: 1536, TasksMax: 256}}
+	return api.PlanRequest{Tenant: name, Changes: []api.Change{
+		{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &spec},
+		{Kind: api.ObjectWorkspace, Action: api.ActionApply, Workspace: &api.WorkspaceSpec{Name: "main", Files: map[string]string{"AGENTS.md": "# Acme agent\n"}}},
+		{Kind: api.ObjectService, Action: api.ActionApply, Service: &api.ServiceSpec{Kind: api.ServiceGateway, Enabled: true}},
+	}}
+}
+
+type env struct {
+	host *testhost.Host
+	exec *testhost.Executor
+	c    *apiClient
+}
+
+func boot(t *testing.T) *env {
+	t.Helper()
+	testhost.Require(t)
+	seed, err := testhost.SudoSeed(context.Background())
+	if err != nil {
+		t.Fatalf("sudo seed: %v", err)
+	}
+	h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}})
+	e := testhost.BootExecutor(t, h, testhost.ExecutorOptions{})
+	return &env{host: h, exec: e, c: newClient(t, e.Socket)}
+}
+
+func TestBootstrapTenant(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	h := e.host
+	realPasswd, _ := os.ReadFile("/etc/passwd")
+
+	req := bootstrapChanges("acme")
+	before, err := h.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.c.mustPlan(req)
+	again := e.c.mustPlan(req)
+	if p.Digest != again.Digest {
+		t.Fatalf("two dry runs disagree: %s vs %s", p.Digest, again.Digest)
+	}
+	after, err := h.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := testhost.Diff(before, after); d != "" {
+		t.Fatalf("a dry run changed the host:\n%s", d)
+	}
+	wantFirst := fmt.Sprintf("create group mc-acme gid %d", p.Allocation.GID)
+	if len(p.Steps) < 10 || p.Steps[0].Summary != wantFirst {
+		t.Fatalf("plan steps: %q", p.Summaries())
+	}
+	t.Logf("plan of %d steps:\n  %s", len(p.Steps), strings.Join(p.Summaries(), "\n  "))
+
+	_, job := e.c.apply(req)
+	if len(job.Events) == 0 {
+		t.Fatal("job recorded no events")
+	}
+	uid := strconv.Itoa(p.Allocation.UID)
+
+	// the host as a reviewer expects it
+	if got := h.Run(t, "id", "-u", "mc-acme"); strings.TrimSpace(got) != uid {
+		t.Errorf("uid of mc-acme = %q, want %s", got, uid)
+	}
+	if got := strings.TrimSpace(h.Run(t, "getent", "passwd", "mc-acme")); !strings.HasSuffix(got, ":/srv/missioncontrol/tenants/acme:/usr/sbin/nologin") {
+		t.Errorf("passwd entry %q", got)
+	}
+	for path, want := range map[string]string{
+		"/srv/missioncontrol/tenants/acme":                                    "mc-acme mc-acme 750 directory",
+		"/srv/missioncontrol/tenants/acme/.openclaw":                          "mc-acme mc-acme 750 directory",
+		"/srv/missioncontrol/tenants/acme/.openclaw/openclaw.json":            "mc-acme mc-acme 640 regular file",
+		"/srv/missioncontrol/tenants/acme/.openclaw/workspace-main/AGENTS.md": "mc-acme mc-acme 640 regular file",
+		"/etc/missioncontrol/tenants/acme":                                    "root mc-acme 750 directory",
+		"/etc/missioncontrol/tenants/acme/gateway.env":                        "root mc-acme 640 regular file",
+		"/etc/missioncontrol/tenants/acme/token.env":                          "root root 600 regular file",
+	} {
+		if got := strings.TrimSpace(h.Run(t, "stat", "-c", "%U %G %a %F", path)); got != want {
+			t.Errorf("%s: %q, want %q", path, got, want)
+		}
+	}
+	env := h.Run(t, "cat", "/etc/missioncontrol/tenants/acme/gateway.env")
+	if !strings.Contains(env, "PORT="+strconv.Itoa(p.Allocation.GatewayPort)+"\n") {
+		t.Errorf("gateway.env lacks the port:\n%s", env)
+	}
+	if got := strings.TrimSpace(h.Run(t, "systemctl", "is-active", "missioncontrol-gateway@acme.service")); got != "active" {
+		t.Errorf("gateway unit is %q", got)
+	}
+	if got := h.Run(t, "systemctl", "show", "-p", "User", "-p", "TasksMax", "missioncontrol-gateway@acme.service"); !strings.Contains(got, "User=mc-acme") || !strings.Contains(got, "TasksMax=256") {
+		t.Errorf("unit properties:\n%s", got)
+	}
+
+	// planning again yields no steps, and the tenant reads active
+	for _, r := range []api.PlanRequest{req, tenantChange(*req.Changes[0].Tenant)} {
+		if p2 := e.c.mustPlan(r); len(p2.Steps) != 0 {
+			t.Errorf("re-plan not empty: %q", p2.Summaries())
+		}
+	}
+	var tn api.Tenant
+	if err := e.c.do("GET", api.PathTenants+"/acme", nil, &tn); err != nil {
+		t.Fatal(err)
+	}
+	if tn.Status != api.TenantActive || !tn.UserExists || tn.LastJobID != job.ID {
+		t.Errorf("tenant: status %s user %v last job %s", tn.Status, tn.UserExists, tn.LastJobID)
+	}
+
+	// drift: a stopped unit is seen and repaired by exactly one step
+	h.Run(t, "systemctl", "stop", "missioncontrol-gateway@acme.service")
+	if err := e.c.do("GET", api.PathTenants+"/acme", nil, &tn); err != nil {
+		t.Fatal(err)
+	}
+	if tn.Status != api.TenantDrifted || len(tn.PendingSteps) != 1 || tn.PendingSteps[0].Summary != "start missioncontrol-gateway@acme.service" {
+		t.Errorf("after stop: status %s pending %+v", tn.Status, tn.PendingSteps)
+	}
+	svc := api.PlanRequest{Tenant: "acme", Changes: req.Changes[2:]}
+	e.c.apply(svc)
+	if got := strings.TrimSpace(h.Run(t, "systemctl", "is-active", "missioncontrol-gateway@acme.service")); got != "active" {
+		t.Errorf("after repair the unit is %q", got)
+	}
+
+	// the machine running the test was not touched
+	if now, _ := os.ReadFile("/etc/passwd"); !bytes.Equal(now, realPasswd) {
+		t.Fatal("the real /etc/passwd changed")
+	}
+}
+
+func TestRefusedChangesLeaveHostUnchanged(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	before, err := e.host.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		req  api.PlanRequest
+		code api.Code
+		want string
+	}{
+		"path traversal name": {tenantChange(api.TenantSpec{Name: "../x", Environment: api.EnvDevelopment}), api.CodePolicyDenied, "names.pattern"},
+		"reserved name":       {tenantChange(api.TenantSpec{Name: "root", Environment: api.EnvDevelopment}), api.CodePolicyDenied, "names.reserved"},
+		"port below range":    {tenantChange(api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment, GatewayPort: 1080}), api.CodePolicyDenied, "ports"},
+		"sudo wildcard":       {tenantChange(api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment, SudoCommands: []string{"/usr/bin/systemctl *"}}), api.CodePolicyDenied, "wildcard"},
+		"service env newline": {api.PlanRequest{Tenant: "acme", Changes: []api.Change{
+			{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment}},
+			{Kind: api.ObjectService, Action: api.ActionApply, Service: &api.ServiceSpec{Kind: api.ServiceGateway, Enabled: true, Environment: map[string]string{"X": "a\nExecStart=/bin/sh"}}},
+		}}, api.CodeInvalidRequest, "newline"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := e.c.plan(tc.req)
+			var apiErr *api.Error
+			if !errors.As(err, &apiErr) || apiErr.Code != tc.code || !strings.Contains(apiErr.Error(), tc.want) {
+				t.Fatalf("plan: %v; want %s mentioning %q", err, tc.code, tc.want)
+			}
+			// submitting anyway (with any digest) is refused the same way
+			if _, err := e.c.submit(tc.req, "sha256:0"); !api.IsCode(err, tc.code) {
+				t.Fatalf("submit: %v; want %s", err, tc.code)
+			}
+		})
+	}
+	after, err := e.host.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := testhost.Diff(before, after); d != "" {
+		t.Fatalf("refused requests changed the host:\n%s", d)
+	}
+}
+
+func TestHostChangeBetweenPlanAndSubmitIsRefused(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	req := bootstrapChanges("globex")
+	p := e.c.mustPlan(req)
+	// someone creates the tenant's directory by hand after the review
+	e.host.Run(t, "mkdir", "-p", "/srv/missioncontrol/tenants/globex")
+	before, err := e.host.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.c.submit(req, p.Digest)
+	if !api.IsCode(err, api.CodePlanChanged) || !strings.Contains(err.Error(), "host changed since plan: re-run plan") {
+		t.Fatalf("submit after a host change: %v", err)
+	}
+	after, _ := e.host.Snapshot()
+	if d := testhost.Diff(before, after); d != "" {
+		t.Fatalf("the refused submit changed the host:\n%s", d)
+	}
+	// a fresh plan shows the repair and applies
+	e.c.apply(req)
+}
+
+func TestKillMidJobThenRetryConverges(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	h := e.host
+	// Slow every step down (a test-only knob) so the kill lands mid-job.
+	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
+	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY=700ms\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
+	h.Run(t, "systemctl", "daemon-reload")
+	h.Run(t, "systemctl", "restart", "missioncontrol-executor.service")
+	waitSocket(t, e.exec.Socket)
+
+	req := bootstrapChanges("initech")
+	p := e.c.mustPlan(req)
+	j, err := e.c.submit(req, p.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// wait until a few steps have run, then SIGKILL the executor
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var cur api.Job
+		if err := e.c.do("GET", api.PathJobs+"/"+j.ID, nil, &cur); err != nil {
+			t.Fatal(err)
+		}
+		done := 0
+		for _, ev := range cur.Events {
+			if ev.Type == api.EventStepDone {
+				done++
+			}
+		}
+		if done >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job did not progress: %+v", cur)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	h.Run(t, "systemctl", "kill", "--signal=SIGKILL", "missioncontrol-executor.service")
+	// systemd restarts it (Restart=on-failure); it marks the job interrupted
+	time.Sleep(500 * time.Millisecond)
+	waitSocket(t, e.exec.Socket)
+	got := e.c.wait(j.ID)
+	if got.State != api.JobFailed || !strings.Contains(got.Error, "interrupted") {
+		t.Fatalf("after the kill the job is %s: %q", got.State, got.Error)
+	}
+	// retry converges: the new job runs only what is left
+	var retry api.Job
+	if err := e.c.do("POST", api.PathJobs+"/"+j.ID+"/retry", nil, &retry); err != nil {
+		t.Fatal(err)
+	}
+	if len(retry.Steps) >= len(p.Steps) {
+		t.Errorf("retry re-runs %d of %d steps", len(retry.Steps), len(p.Steps))
+	}
+	if r := e.c.wait(retry.ID); r.State != api.JobSucceeded {
+		t.Fatalf("retry %s: %s", r.State, r.Error)
+	}
+	if p2 := e.c.mustPlan(req); len(p2.Steps) != 0 {
+		t.Fatalf("after retry the plan is not empty: %q", p2.Summaries())
+	}
+	if got := strings.TrimSpace(h.Run(t, "systemctl", "is-active", "missioncontrol-gateway@initech.service")); got != "active" {
+		t.Errorf("gateway is %q", got)
+	}
+}
+
+func waitSocket(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("executor socket %s did not come back", path)
+}
