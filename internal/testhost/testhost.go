@@ -139,12 +139,16 @@ var probe = sync.OnceValue(func() error {
 
 var announceSkip sync.Once
 
-// Require skips t unless throwaway hosts can run here (see Available). The
+// Require skips t unless throwaway hosts can run here (see Available) and
+// the tests do not run with -short. The
 // skip reason is also printed once per process to stderr, so it shows up
 // without -v. With MC_TESTHOST_REQUIRE=1 (CI) it fails t instead.
 func Require(t testing.TB) {
 	t.Helper()
 	err := Available()
+	if err == nil && testing.Short() {
+		err = unavailable("host e2e skipped: -short")
+	}
 	if err == nil {
 		return
 	}

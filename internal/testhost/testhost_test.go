@@ -517,3 +517,29 @@ func BenchmarkBootTeardown(b *testing.B) {
 	b.ReportMetric(float64(boot.Milliseconds())/float64(b.N), "boot-ms/op")
 	b.ReportMetric(float64(down.Milliseconds())/float64(b.N), "teardown-ms/op")
 }
+
+func TestBindsAndHostNet(t *testing.T) {
+	t.Parallel()
+	testhost.Require(t)
+	fx := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fx, "fixture"), []byte("42\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := testhost.Boot(t, testhost.Options{Binds: []string{fx + ":/mnt/fx:ro"}, Net: "host"})
+	if got := strings.TrimSpace(h.Run(t, "cat", "/mnt/fx/fixture")); got != "42" {
+		t.Errorf("bound fixture = %q", got)
+	}
+	if out, err := h.Try("touch", "/mnt/fx/new"); err == nil {
+		t.Errorf("a read-only bind is writable: %s", out)
+	}
+	realNS, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(h.Run(t, "readlink", "/proc/self/ns/net")); got != realNS {
+		t.Errorf("Net host: net namespace inside %s, machine %s", got, realNS)
+	}
+	if _, err := testhost.Start(context.Background(), testhost.Options{Binds: []string{"/no/such:/x"}}); err == nil {
+		t.Error("Start accepted a bind of a missing path")
+	}
+}
