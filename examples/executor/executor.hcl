@@ -1,0 +1,70 @@
+# missioncontrol-executor configuration (reference).
+#
+#   missioncontrol-executor serve --config /etc/missioncontrol/executor.hcl
+#
+# Every setting is optional; the values below are the built-in defaults.
+# Paths must be absolute and clean. Unknown settings are errors.
+
+# Audience of signed requests. Empty means the contents of /etc/machine-id.
+host_id = ""
+
+# The SQLite database lives at <state_dir>/executor.db.
+state_dir = "/var/lib/missioncontrol"
+
+# The deny-by-default policy; lint it with
+#   missioncontrol-executor policy check /etc/missioncontrol/policy.hcl
+policy_file = "/etc/missioncontrol/policy.hcl"
+
+# Where per-tenant sudoers fragments are installed (after visudo -cf).
+sudoers_dir = "/etc/sudoers.d"
+
+listen {
+  socket = "/run/missioncontrol/executor.sock"
+  mode   = "0660"           # octal string; must grant nothing to others
+  group  = "missioncontrol" # peers must be uid 0 or in this group (SO_PEERCRED)
+}
+
+tenants {
+  root        = "/srv/missioncontrol/tenants"      # homes: <root>/<name>
+  config_root = "/etc/missioncontrol/tenants"      # <config_root>/<name>/gateway.env
+  archive_dir = "/var/lib/missioncontrol/archives" # decommissioned tenants
+
+  # uids and gids of mc-<name> users; uid_min >= 1000, uid_max < 65534.
+  uid_min = 20000
+  uid_max = 29999
+
+  # Gateway base ports; OpenClaw also binds base+2 and base+4, so the stride
+  # must be 20 and the range 1024..65535 must hold at least base..base+4.
+  port_min    = 20000
+  port_max    = 29999
+  port_stride = 20
+
+  nologin_shell = "/usr/sbin/nologin"
+}
+
+gateway {
+  # argv of the gateway process, absolute path first. The placeholder keeps a
+  # unit running without OpenClaw installed; on a real host, e.g.
+  #   command = ["/usr/bin/node", "/opt/openclaw/dist/index.js", "gateway"]
+  command = ["/usr/bin/sleep", "infinity"]
+
+  # systemd template unit; one instance per tenant (missioncontrol-gateway@<name>.service).
+  unit_template = "missioncontrol-gateway@.service"
+}
+
+systemd {
+  unit_dir = "/etc/systemd/system"
+}
+
+# Absolute paths of the host tools the executor runs. Each must also be
+# pinned by sha256 in a `command` block of the policy.
+commands {
+  groupadd  = "/usr/sbin/groupadd"
+  useradd   = "/usr/sbin/useradd"
+  usermod   = "/usr/sbin/usermod"
+  userdel   = "/usr/sbin/userdel"
+  groupdel  = "/usr/sbin/groupdel"
+  systemctl = "/usr/bin/systemctl"
+  visudo    = "/usr/sbin/visudo"
+  tar       = "/usr/bin/tar"
+}

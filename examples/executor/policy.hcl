@@ -1,0 +1,78 @@
+# missioncontrol-executor policy (reference). Deny by default: anything not
+# allowed here is refused, and deny rules override allow rules. Every decision
+# is audited with the rule that made it.
+#
+#   missioncontrol-executor policy check /etc/missioncontrol/policy.hcl
+#   missioncontrol-executor policy pin --write /etc/missioncontrol/policy.hcl
+
+# Step kinds the executor may run. The last line is what decommissioning a
+# tenant needs (archive, then remove user, group and files).
+actions {
+  allow = ["ensure_group", "ensure_user", "ensure_dir", "ensure_file", "ensure_secret", "install_unit",
+    "daemon_reload", "enable_unit", "restart_unit", "stop_unit", "sudoers", "remove_file",
+  "archive", "remove_user", "remove_group", "remove_dir"]
+}
+
+# Tenant names. mc-<name> must fit the 32-character limit of user names.
+names {
+  pattern  = "^[a-z][a-z0-9-]{1,28}$"
+  reserved = ["root", "admin", "daemon", "bin", "sys", "nobody", "missioncontrol", "systemd", "sudo"]
+}
+
+# Environments a tenant may declare; each needs an entry in approvals.
+environments = ["development", "staging", "production"]
+
+# Path prefixes steps may touch. Both lists are plain string prefixes: end a
+# directory with "/" to allow what is inside it but not its siblings; a deny
+# entry also denies every path that merely starts with it.
+paths {
+  allow = ["/srv/missioncontrol/tenants/", "/etc/missioncontrol/tenants/",
+    "/etc/systemd/system/missioncontrol-gateway@", "/etc/sudoers.d/missioncontrol-",
+  "/var/lib/missioncontrol/archives/"]
+  deny = ["/etc/missioncontrol/tenants/root"]
+}
+
+# uids and gids of tenant users and groups (min >= 1000).
+uids {
+  min = 20000
+  max = 29999
+}
+
+# Gateway ports: a base port is allowed when base..base+4 is inside.
+ports {
+  min = 20000
+  max = 29999
+}
+
+# systemd units (path.Match globs) and systemctl verbs unit steps may use.
+units {
+  allow = ["missioncontrol-gateway@*.service"]
+  verbs = ["daemon-reload", "enable", "restart", "disable"]
+}
+
+# One block per executable the executor may run; sha256 pins the file. The
+# zeros are placeholders that count as unpinned (commands stay denied); on the
+# host, `missioncontrol-executor policy pin --write FILE` fills in the real
+# hashes, and `policy check FILE` reports any that no longer match.
+command "/usr/sbin/groupadd" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/usr/sbin/useradd" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/usr/sbin/usermod" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/usr/sbin/userdel" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/usr/sbin/groupdel" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/usr/bin/systemctl" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/usr/sbin/visudo" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/usr/bin/tar" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+
+# Command lines a tenant's sudoers fragment may list. Globs match word by
+# word: a wildcard never spans a space or a '/'. Tenant commands themselves
+# must be exact (no wildcards).
+sudo {
+  allow_commands = ["/usr/bin/systemctl restart missioncontrol-gateway@*"]
+}
+
+# Distinct approvers a change needs, by the tenant's environment (0..16).
+approvals {
+  development = 0
+  staging     = 1
+  production  = 2
+}

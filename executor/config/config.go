@@ -1,0 +1,371 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// MachineIDPath is where ResolveHostID reads the host id when host_id is empty.
+const MachineIDPath = "/etc/machine-id"
+
+// PortStride is the only allowed tenants.port_stride: OpenClaw binds the
+// gateway's base port and also base+2 and base+4.
+const PortStride = 20
+
+// Config is the executor configuration. The zero value is not useful; start
+// from Default or Parse.
+type Config struct {
+	// HostID is the audience of signed requests; empty means the contents of
+	// /etc/machine-id (see ResolveHostID).
+	HostID string
+	// StateDir holds the SQLite database (see DBPath).
+	StateDir   string
+	PolicyFile string
+	SudoersDir string
+
+	Listen   Listen
+	Tenants  Tenants
+	Gateway  Gateway
+	Systemd  Systemd
+	Commands Commands
+
+	// Positions records where each setting was read from, keyed by the
+	// dotted field name ("tenants.port_stride") and by block name
+	// ("tenants"). It is nil for Default and used only to place errors.
+	Positions map[string]hcl.Range
+}
+
+// Listen is the unix socket the executor serves on. Peers must be uid 0 or
+// members of Group (checked with SO_PEERCRED).
+type Listen struct {
+	Socket string
+	Mode   os.FileMode
+	Group  string
+}
+
+// Tenants says where tenants live and what they are allocated from.
+type Tenants struct {
+	Root       string
+	ConfigRoot string
+	ArchiveDir string
+	UIDMin     int
+	UIDMax     int
+	PortMin    int
+	PortMax    int
+	// PortStride is always PortStride (20).
+	PortStride   int
+	NologinShell string
+}
+
+// Gateway is how a tenant's gateway process runs.
+type Gateway struct {
+	// Command is the gateway's argv, absolute path first.
+	Command []string
+	// UnitTemplate is the systemd template unit, e.g.
+	// "missioncontrol-gateway@.service".
+	UnitTemplate string
+}
+
+// Systemd says where the executor installs units.
+type Systemd struct {
+	UnitDir string
+}
+
+// Commands are the absolute paths of the host tools the executor runs.
+type Commands struct {
+	Groupadd  string
+	Useradd   string
+	Usermod   string
+	Userdel   string
+	Groupdel  string
+	Systemctl string
+	Visudo    string
+	Tar       string
+}
+
+// Default returns the built-in configuration; it is valid.
+func Default() Config {
+	return Config{
+		StateDir:   "/var/lib/missioncontrol",
+		PolicyFile: "/etc/missioncontrol/policy.hcl",
+		SudoersDir: "/etc/sudoers.d",
+		Listen: Listen{
+			Socket: "/run/missioncontrol/executor.sock",
+			Mode:   0o660,
+			Group:  "missioncontrol",
+		},
+		Tenants: Tenants{
+			Root:         "/srv/missioncontrol/tenants",
+			ConfigRoot:   "/etc/missioncontrol/tenants",
+			ArchiveDir:   "/var/lib/missioncontrol/archives",
+			UIDMin:       20000,
+			UIDMax:       29999,
+			PortMin:      20000,
+			PortMax:      29999,
+			PortStride:   PortStride,
+			NologinShell: "/usr/sbin/nologin",
+		},
+		Gateway: Gateway{
+			Command:      []string{"/usr/bin/sleep", "infinity"},
+			UnitTemplate: "missioncontrol-gateway@.service",
+		},
+		Systemd: Systemd{UnitDir: "/etc/systemd/system"},
+		Commands: Commands{
+			Groupadd:  "/usr/sbin/groupadd",
+			Useradd:   "/usr/sbin/useradd",
+			Usermod:   "/usr/sbin/usermod",
+			Userdel:   "/usr/sbin/userdel",
+			Groupdel:  "/usr/sbin/groupdel",
+			Systemctl: "/usr/bin/systemctl",
+			Visudo:    "/usr/sbin/visudo",
+			Tar:       "/usr/bin/tar",
+		},
+	}
+}
+
+// DBPath is the executor's SQLite database, <state_dir>/executor.db.
+func (c Config) DBPath() string {
+	return filepath.Join(c.StateDir, "executor.db")
+}
+
+// Load reads, parses and validates the file at path. Outcomes:
+//   - the file does not exist: an *Error naming path that wraps ErrNotFound;
+//   - it cannot be read: the read error;
+//   - it is malformed or invalid: the errors of Parse or Validate;
+//   - otherwise the configuration and nil.
+func Load(path string) (Config, error) {
+	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Config{}, &Error{Range: hcl.Range{Filename: path}, Err: ErrNotFound}
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(src, path)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Parse overlays the HCL in src on Default. filename is only used in
+// positions. It does not validate values (see Validate) but refuses syntax
+// errors, unknown blocks and attributes, repeated blocks, expressions that
+// are not literals, and values of the wrong type. All problems are returned
+// together (errors.Join of *Error), in file order.
+func Parse(src []byte, filename string) (Config, error) {
+	c := Default()
+	c.Positions = map[string]hcl.Range{}
+	if err := decode(src, filename, c.settings(), c.Positions); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// settings maps every dotted setting name to where its value is stored.
+// A name with a dot is an attribute of the block named by its first part.
+func (c *Config) settings() map[string]any {
+	return map[string]any{
+		"host_id":     &c.HostID,
+		"state_dir":   &c.StateDir,
+		"policy_file": &c.PolicyFile,
+		"sudoers_dir": &c.SudoersDir,
+
+		"listen.socket": &c.Listen.Socket,
+		"listen.mode":   &c.Listen.Mode,
+		"listen.group":  &c.Listen.Group,
+
+		"tenants.root":          &c.Tenants.Root,
+		"tenants.config_root":   &c.Tenants.ConfigRoot,
+		"tenants.archive_dir":   &c.Tenants.ArchiveDir,
+		"tenants.uid_min":       &c.Tenants.UIDMin,
+		"tenants.uid_max":       &c.Tenants.UIDMax,
+		"tenants.port_min":      &c.Tenants.PortMin,
+		"tenants.port_max":      &c.Tenants.PortMax,
+		"tenants.port_stride":   &c.Tenants.PortStride,
+		"tenants.nologin_shell": &c.Tenants.NologinShell,
+
+		"gateway.command":       &c.Gateway.Command,
+		"gateway.unit_template": &c.Gateway.UnitTemplate,
+
+		"systemd.unit_dir": &c.Systemd.UnitDir,
+
+		"commands.groupadd":  &c.Commands.Groupadd,
+		"commands.useradd":   &c.Commands.Useradd,
+		"commands.usermod":   &c.Commands.Usermod,
+		"commands.userdel":   &c.Commands.Userdel,
+		"commands.groupdel":  &c.Commands.Groupdel,
+		"commands.systemctl": &c.Commands.Systemctl,
+		"commands.visudo":    &c.Commands.Visudo,
+		"commands.tar":       &c.Commands.Tar,
+	}
+}
+
+// Validate checks every rule and returns all violations together
+// (errors.Join of *Error), or nil:
+//   - every path is absolute and clean, and directories are not "/";
+//   - host_id, when set, is a plain token;
+//   - listen.mode grants nothing to others and listen.group is a group name;
+//   - 1000 <= uid_min <= uid_max < 65534;
+//   - 1024 <= port_min, port_max <= 65535, port_min+4 <= port_max;
+//   - port_stride is 20;
+//   - gateway.unit_template ends in "@.service";
+//   - gateway.command is an argv with an absolute path first.
+func (c Config) Validate() error {
+	v := validator{pos: c.Positions}
+
+	if c.HostID != "" && !hostIDRE.MatchString(c.HostID) {
+		v.fail("host_id", strconv.Quote(c.HostID), ErrHostID)
+	}
+	v.dir("state_dir", c.StateDir)
+	v.path("policy_file", c.PolicyFile)
+	v.dir("sudoers_dir", c.SudoersDir)
+
+	v.path("listen.socket", c.Listen.Socket)
+	switch {
+	case c.Listen.Mode&^fs.ModePerm != 0:
+		v.fail("listen.mode", quoteMode(c.Listen.Mode), ErrMode)
+	case c.Listen.Mode&0o007 != 0:
+		v.fail("listen.mode", quoteMode(c.Listen.Mode), ErrModeOthers)
+	}
+	if !groupRE.MatchString(c.Listen.Group) {
+		v.fail("listen.group", strconv.Quote(c.Listen.Group), ErrGroup)
+	}
+
+	t := c.Tenants
+	v.dir("tenants.root", t.Root)
+	v.dir("tenants.config_root", t.ConfigRoot)
+	v.dir("tenants.archive_dir", t.ArchiveDir)
+	v.path("tenants.nologin_shell", t.NologinShell)
+	if t.UIDMin < 1000 {
+		v.fail("tenants.uid_min", strconv.Itoa(t.UIDMin), ErrUIDMin)
+	}
+	if t.UIDMax < t.UIDMin || t.UIDMax >= 65534 {
+		v.fail("tenants.uid_max", strconv.Itoa(t.UIDMax), ErrUIDMax)
+	}
+	if t.PortMin < 1024 || t.PortMin > 65535 {
+		v.fail("tenants.port_min", strconv.Itoa(t.PortMin), ErrPortRange)
+	}
+	switch {
+	case t.PortMax < 1024 || t.PortMax > 65535:
+		v.fail("tenants.port_max", strconv.Itoa(t.PortMax), ErrPortRange)
+	case t.PortMax < t.PortMin+4:
+		v.fail("tenants.port_max", strconv.Itoa(t.PortMax), ErrPortSpan)
+	}
+	if t.PortStride != PortStride {
+		v.fail("tenants.port_stride", strconv.Itoa(t.PortStride), ErrPortStride)
+	}
+
+	g := c.Gateway
+	if len(g.Command) == 0 || !cleanAbs(g.Command[0]) || hasControl(g.Command) {
+		v.fail("gateway.command", formatList(g.Command), ErrCommand)
+	}
+	if !unitTemplateRE.MatchString(g.UnitTemplate) {
+		v.fail("gateway.unit_template", strconv.Quote(g.UnitTemplate), ErrUnitTemplate)
+	}
+
+	v.dir("systemd.unit_dir", c.Systemd.UnitDir)
+
+	cmds := c.Commands
+	v.path("commands.groupadd", cmds.Groupadd)
+	v.path("commands.useradd", cmds.Useradd)
+	v.path("commands.usermod", cmds.Usermod)
+	v.path("commands.userdel", cmds.Userdel)
+	v.path("commands.groupdel", cmds.Groupdel)
+	v.path("commands.systemctl", cmds.Systemctl)
+	v.path("commands.visudo", cmds.Visudo)
+	v.path("commands.tar", cmds.Tar)
+
+	return errors.Join(v.errs...)
+}
+
+// ResolveHostID returns HostID when it is set, and otherwise the trimmed
+// contents of machineIDPath (normally MachineIDPath). It fails when the file
+// cannot be read or holds no valid id.
+func (c Config) ResolveHostID(machineIDPath string) (string, error) {
+	if c.HostID != "" {
+		return c.HostID, nil
+	}
+	b, err := os.ReadFile(machineIDPath)
+	if err != nil {
+		return "", fmt.Errorf("read host id: %w", err)
+	}
+	id := strings.TrimSpace(string(b))
+	if !hostIDRE.MatchString(id) {
+		return "", &Error{Range: hcl.Range{Filename: machineIDPath}, Field: "host_id", Value: strconv.Quote(id), Err: ErrHostID}
+	}
+	return id, nil
+}
+
+var (
+	hostIDRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+	groupRE  = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	// A template unit: a non-empty prefix of unit-name characters, then "@.service".
+	unitTemplateRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\-]+@\.service$`)
+)
+
+type validator struct {
+	pos  map[string]hcl.Range
+	errs []error
+}
+
+// fail records a violation at the setting's position, or at its block's
+// position when the setting kept its default.
+func (v *validator) fail(field, value string, err error) {
+	rng, ok := v.pos[field]
+	if !ok {
+		block, _, _ := strings.Cut(field, ".")
+		rng = v.pos[block]
+	}
+	v.errs = append(v.errs, &Error{Range: rng, Field: field, Value: value, Err: err})
+}
+
+func (v *validator) path(field, p string) {
+	if !cleanAbs(p) {
+		v.fail(field, strconv.Quote(p), ErrPath)
+	}
+}
+
+func (v *validator) dir(field, p string) {
+	v.path(field, p)
+	if p == "/" {
+		v.fail(field, strconv.Quote(p), ErrRootDir)
+	}
+}
+
+// cleanAbs reports whether p is absolute, clean and free of NUL and newlines.
+func cleanAbs(p string) bool {
+	return filepath.IsAbs(p) && filepath.Clean(p) == p && !strings.ContainsAny(p, "\x00\n\r")
+}
+
+func hasControl(argv []string) bool {
+	for _, a := range argv {
+		if strings.ContainsAny(a, "\x00\n\r") {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteMode(m os.FileMode) string {
+	return strconv.Quote(fmt.Sprintf("%04o", uint32(m)))
+}
+
+func formatList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
