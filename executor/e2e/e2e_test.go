@@ -268,7 +268,7 @@ func TestRefusedChangesLeaveHostUnchanged(t *testing.T) {
 		"service env newline": {api.PlanRequest{Tenant: "acme", Changes: []api.Change{
 			{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment}},
 			{Kind: api.ObjectService, Action: api.ActionApply, Service: &api.ServiceSpec{Kind: api.ServiceGateway, Enabled: true, Environment: map[string]string{"X": "a\nExecStart=/bin/sh"}}},
-		}}, api.CodeInvalidRequest, "newline"},
+		}}, api.CodePolicyDenied, "control characters"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

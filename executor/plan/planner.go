@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -146,9 +147,17 @@ func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired,
 	return &Result{Plan: pl, Actions: actions, Record: rec, Registered: registered}, nil
 }
 
+var tenantName = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}$`)
+
 func validateRequest(req api.PlanRequest) error {
 	if req.Tenant == "" {
 		return &api.Error{Code: api.CodeInvalidRequest, Field: "tenant", Message: "tenant is required"}
+	}
+	// The design's fixed name contract, checked before anything observes the
+	// host with the name; the policy may narrow it further.
+	if !tenantName.MatchString(req.Tenant) {
+		return &api.Error{Code: api.CodePolicyDenied, Field: "tenant.name", Rule: "names.pattern", Value: req.Tenant,
+			Message: fmt.Sprintf("tenant name %q must match %s", req.Tenant, tenantName)}
 	}
 	if len(req.Changes) == 0 {
 		return &api.Error{Code: api.CodeInvalidRequest, Field: "changes", Message: "at least one change is required"}
