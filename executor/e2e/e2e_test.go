@@ -392,3 +392,54 @@ func waitSocket(t *testing.T, path string) {
 	}
 	t.Fatalf("executor socket %s did not come back", path)
 }
+
+func TestDecommissionArchivesThenRemoves(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	h := e.host
+	req := bootstrapChanges("umbrella")
+	p, _ := e.c.apply(req)
+	h.Run(t, "sh", "-c", "echo precious > /srv/missioncontrol/tenants/umbrella/.openclaw/workspace-main/notes.md")
+
+	destroy := api.PlanRequest{Tenant: "umbrella", Changes: []api.Change{{Kind: api.ObjectTenant, Action: api.ActionDestroy}}}
+	dp := e.c.mustPlan(destroy)
+	sums := dp.Summaries()
+	archiveAt, removeAt := -1, -1
+	for i, s := range sums {
+		if strings.HasPrefix(s, "archive ") {
+			archiveAt = i
+		}
+		if strings.HasPrefix(s, "remove directory /srv/missioncontrol/tenants/umbrella") {
+			removeAt = i
+		}
+	}
+	if sums[0] != "stop and disable missioncontrol-gateway@umbrella.service" || archiveAt < 0 || removeAt < archiveAt {
+		t.Fatalf("decommission plan out of order: %q", sums)
+	}
+	e.c.apply(destroy)
+
+	if out, err := h.Try("getent", "passwd", "mc-umbrella"); err == nil {
+		t.Errorf("user still present: %s", out)
+	}
+	if out, err := h.Try("stat", "/srv/missioncontrol/tenants/umbrella"); err == nil {
+		t.Errorf("home still present: %s", out)
+	}
+	list := h.Run(t, "tar", "--list", "--gzip", "--file", "/var/lib/missioncontrol/archives/umbrella.tar.gz")
+	for _, want := range []string{"srv/missioncontrol/tenants/umbrella/.openclaw/workspace-main/notes.md", "etc/missioncontrol/tenants/umbrella/gateway.env"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("archive lacks %s:\n%s", want, list)
+		}
+	}
+	if got := h.Run(t, "tar", "--extract", "--gzip", "--to-stdout", "--file", "/var/lib/missioncontrol/archives/umbrella.tar.gz",
+		"srv/missioncontrol/tenants/umbrella/.openclaw/workspace-main/notes.md"); got != "precious\n" {
+		t.Errorf("archived file reads %q", got)
+	}
+	// the uid stays reserved while the archive exists
+	other := e.c.mustPlan(tenantChange(api.TenantSpec{Name: "umbrella2", Environment: api.EnvDevelopment}))
+	if other.Allocation.UID == p.Allocation.UID {
+		t.Errorf("uid %d reused while its archive exists", p.Allocation.UID)
+	}
+	if p2 := e.c.mustPlan(destroy); len(p2.Steps) != 0 {
+		t.Errorf("second decommission plan not empty: %q", p2.Summaries())
+	}
+}
