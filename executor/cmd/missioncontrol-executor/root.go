@@ -14,6 +14,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	// One constructor per command file; keep this list sorted.
+	root.AddCommand(newAuditCmd())
 	root.AddCommand(newPolicyCmd())
 	root.AddCommand(newServeCmd())
 	return root
