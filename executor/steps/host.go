@@ -228,5 +228,3 @@ func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.
 	}
 	return out, nil
 }
-
-func errorsIsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -66,10 +67,8 @@ func removeAnchored(a Anchor) error {
 		return err
 	}
 	defer r.Close()
-	if err := r.Remove(a.Rel); err != nil && !isNotExist(err) {
+	if err := r.Remove(a.Rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove %s: %w", a.Path(), err)
 	}
 	return nil
 }
-
-func isNotExist(err error) bool { return err != nil && errorsIsNotExist(err) }
