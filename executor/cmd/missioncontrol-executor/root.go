@@ -17,5 +17,6 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newAuditCmd())
 	root.AddCommand(newPolicyCmd())
 	root.AddCommand(newServeCmd())
+	root.AddCommand(newUsageCmd())
 	return root
 }
