@@ -83,8 +83,16 @@ func Start(t testing.TB) *Server {
 }
 
 // New starts a server on 127.0.0.1 (a free port); the caller closes it.
-func New(settings Settings) (*Server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func New(settings Settings) (*Server, error) { return Listen("127.0.0.1:0", settings) }
+
+// Listen starts a server on addr, which must be a loopback address (it is
+// a test double and never serves a network); the caller closes it.
+func Listen(addr string, settings Settings) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("fake LLM listen %q: want a loopback ip:port", addr)
+	}
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("fake LLM listen: %w", err)
 	}

@@ -206,3 +206,18 @@ func TestModels(t *testing.T) {
 		t.Errorf("URL %q port %d", s.URL(), s.Port())
 	}
 }
+
+func TestListenLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{"0.0.0.0:0", ":0", "example.com:80", "10.0.0.1:0"} {
+		if s, err := Listen(addr, DefaultSettings()); err == nil {
+			s.Close()
+			t.Errorf("Listen(%q) accepted a non-loopback address", addr)
+		}
+	}
+	s, err := Listen("127.0.0.1:0", DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
