@@ -1,0 +1,4 @@
+import {
+  to = missioncontrol_service.gateway
+  id = "acme/gateway"
+}

@@ -1,0 +1,2 @@
+# A service is imported by <tenant>/<kind>.
+terraform import missioncontrol_service.gateway acme/gateway

@@ -1,0 +1,4 @@
+import {
+  to = missioncontrol_tenant.acme
+  id = "acme"
+}

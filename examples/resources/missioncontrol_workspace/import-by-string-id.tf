@@ -1,0 +1,4 @@
+import {
+  to = missioncontrol_workspace.main
+  id = "acme/main"
+}

@@ -1,0 +1,18 @@
+resource "missioncontrol_tenant" "acme" {
+  name        = "acme"
+  environment = "development"
+}
+
+resource "missioncontrol_workspace" "main" {
+  tenant = missioncontrol_tenant.acme.name
+  name   = "main"
+  model  = "anthropic/claude-sonnet-4-5"
+
+  files = {
+    "AGENTS.md" = <<-EOT
+      # ACME support agent
+
+      Answer customer questions about ACME products. Escalate refunds to a human.
+    EOT
+  }
+}

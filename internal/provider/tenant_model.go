@@ -1,0 +1,211 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+)
+
+// TenantResourceModel is missioncontrol_tenant.
+type TenantResourceModel struct {
+	ID           types.String   `tfsdk:"id"`
+	Name         types.String   `tfsdk:"name"`
+	DisplayName  types.String   `tfsdk:"display_name"`
+	Environment  types.String   `tfsdk:"environment"`
+	Labels       types.Map      `tfsdk:"labels"`
+	Suspended    types.Bool     `tfsdk:"suspended"`
+	GatewayPort  types.Int64    `tfsdk:"gateway_port"`
+	Limits       types.Object   `tfsdk:"limits"`
+	SudoCommands types.List     `tfsdk:"sudo_commands"`
+	UnixUser     types.String   `tfsdk:"unix_user"`
+	UID          types.Int64    `tfsdk:"uid"`
+	GID          types.Int64    `tfsdk:"gid"`
+	Home         types.String   `tfsdk:"home"`
+	StateDir     types.String   `tfsdk:"state_dir"`
+	UnitName     types.String   `tfsdk:"unit_name"`
+	Status       types.String   `tfsdk:"status"`
+	LastJobID    types.String   `tfsdk:"last_job_id"`
+	PlannedSteps types.List     `tfsdk:"planned_steps"`
+	PlanDigest   types.String   `tfsdk:"plan_digest"`
+	Timeouts     timeouts.Value `tfsdk:"timeouts"`
+}
+
+// LimitsModel is the tenant's limits attribute.
+type LimitsModel struct {
+	MemoryMaxMB     types.Int64 `tfsdk:"memory_max_mb"`
+	CPUQuotaPercent types.Int64 `tfsdk:"cpu_quota_percent"`
+	TasksMax        types.Int64 `tfsdk:"tasks_max"`
+}
+
+var limitsAttrTypes = map[string]attr.Type{
+	"memory_max_mb":     types.Int64Type,
+	"cpu_quota_percent": types.Int64Type,
+	"tasks_max":         types.Int64Type,
+}
+
+func (m TenantResourceModel) target() target {
+	return target{kind: api.ObjectTenant, tenant: m.Name.ValueString()}
+}
+
+// Spec converts the configuration to the executor's spec. Call it on the
+// configuration (not the plan) so that ModifyPlan and apply send the same
+// request: an unset gateway_port is 0, which asks the executor to allocate.
+func (m TenantResourceModel) Spec(ctx context.Context) (api.TenantSpec, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	spec := api.TenantSpec{
+		Name:        m.Name.ValueString(),
+		DisplayName: m.DisplayName.ValueString(),
+		Environment: api.Environment(m.Environment.ValueString()),
+		GatewayPort: int(m.GatewayPort.ValueInt64()),
+		Suspended:   m.Suspended.ValueBool(),
+	}
+	if !m.Labels.IsNull() {
+		diags.Append(m.Labels.ElementsAs(ctx, &spec.Labels, false)...)
+	}
+	if !m.SudoCommands.IsNull() {
+		diags.Append(m.SudoCommands.ElementsAs(ctx, &spec.SudoCommands, false)...)
+	}
+	if !m.Limits.IsNull() {
+		var l LimitsModel
+		diags.Append(m.Limits.As(ctx, &l, basetypes.ObjectAsOptions{})...)
+		spec.Limits = api.Limits{
+			MemoryMaxMB:     int(l.MemoryMaxMB.ValueInt64()),
+			CPUQuotaPercent: int(l.CPUQuotaPercent.ValueInt64()),
+			TasksMax:        int(l.TasksMax.ValueInt64()),
+		}
+	}
+	return spec, diags
+}
+
+// ApplyRequest is the dry run / submission of the configured tenant.
+func (m TenantResourceModel) ApplyRequest(ctx context.Context) (api.PlanRequest, diag.Diagnostics) {
+	spec, diags := m.Spec(ctx)
+	return api.PlanRequest{
+		Tenant:  spec.Name,
+		Changes: []api.Change{{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &spec}},
+	}, diags
+}
+
+// DestroyRequest decommissions the tenant (the executor archives it first).
+func (m TenantResourceModel) DestroyRequest() api.PlanRequest {
+	name := m.Name.ValueString()
+	return api.PlanRequest{
+		Tenant:  name,
+		Changes: []api.Change{{Kind: api.ObjectTenant, Action: api.ActionDestroy, Name: name}},
+	}
+}
+
+// SetPlanned writes a dry run into the plan: the steps and digest, and the
+// values the executor allocates (known at plan time because allocation is
+// deterministic). Status and last_job_id change when the job runs.
+func (m *TenantResourceModel) SetPlanned(p *api.Plan) {
+	m.ID = m.Name
+	m.PlannedSteps = stringList(p.Summaries())
+	m.PlanDigest = types.StringValue(p.Digest)
+	m.setAllocation(p.Allocation)
+	if m.GatewayPort.IsUnknown() || m.GatewayPort.IsNull() {
+		m.GatewayPort = int64OrNull(p.Allocation.GatewayPort)
+	}
+	m.Status = types.StringUnknown()
+	m.LastJobID = types.StringUnknown()
+}
+
+// SetDeferred marks the dry-run results unknown until apply; see
+// providerData.modifyPlan. Allocated values stay as Terraform planned them:
+// unknown for a new tenant, kept from state otherwise.
+func (m *TenantResourceModel) SetDeferred() {
+	m.ID = m.Name
+	m.PlannedSteps = types.ListUnknown(types.StringType)
+	m.PlanDigest = types.StringUnknown()
+	m.Status = types.StringUnknown()
+	m.LastJobID = types.StringUnknown()
+}
+
+// SetObserved completes the planned model after a job with what the
+// executor observes; t may be nil when the read-back failed. The configured
+// attributes, planned_steps and plan_digest stay as planned.
+func (m *TenantResourceModel) SetObserved(t *api.Tenant, jobID string) {
+	m.ID = m.Name
+	if t != nil {
+		m.setAllocation(t.Allocation)
+		if m.GatewayPort.IsUnknown() {
+			m.GatewayPort = int64OrNull(t.Allocation.GatewayPort)
+		}
+		m.Status = types.StringValue(string(t.Status))
+	}
+	m.LastJobID = stringOrNull(jobID)
+	m.nullUnknowns()
+}
+
+// SetFrom writes the executor's registered desired state and its
+// observation of the host, as Read and import need. planned_steps and
+// plan_digest keep the last applied plan (an import starts with none): a
+// refresh must not change them, or every plan after an apply would show
+// changed outputs.
+func (m *TenantResourceModel) SetFrom(t *api.Tenant) {
+	m.ID = types.StringValue(t.Name)
+	m.Name = types.StringValue(t.Name)
+	if t.Registered {
+		d := t.Desired.Tenant
+		m.DisplayName = stringOrNull(d.DisplayName)
+		m.Environment = types.StringValue(string(d.Environment))
+		m.Labels = stringMap(d.Labels, m.Labels)
+		m.Suspended = types.BoolValue(d.Suspended)
+		m.Limits = limitsValue(d.Limits, m.Limits)
+		m.SudoCommands = stringListOrNull(d.SudoCommands, m.SudoCommands)
+		m.GatewayPort = int64OrNull(d.GatewayPort)
+	}
+	m.setAllocation(t.Allocation)
+	if t.Allocation.GatewayPort != 0 {
+		m.GatewayPort = types.Int64Value(int64(t.Allocation.GatewayPort))
+	}
+	m.Status = types.StringValue(string(t.Status))
+	m.LastJobID = stringOrNull(t.LastJobID)
+	m.nullUnknowns()
+}
+
+func (m *TenantResourceModel) setAllocation(a api.Allocation) {
+	m.UnixUser = stringOrNull(a.User)
+	m.UID = int64OrNull(a.UID)
+	m.GID = int64OrNull(a.GID)
+	m.Home = stringOrNull(a.Home)
+	m.StateDir = stringOrNull(a.StateDir)
+	m.UnitName = stringOrNull(a.Unit)
+}
+
+// nullUnknowns replaces what is still unknown with null: state never holds
+// unknown values.
+func (m *TenantResourceModel) nullUnknowns() {
+	for _, v := range []*types.String{&m.UnixUser, &m.Home, &m.StateDir, &m.UnitName, &m.Status, &m.LastJobID, &m.PlanDigest} {
+		if v.IsUnknown() {
+			*v = types.StringNull()
+		}
+	}
+	for _, v := range []*types.Int64{&m.UID, &m.GID, &m.GatewayPort} {
+		if v.IsUnknown() {
+			*v = types.Int64Null()
+		}
+	}
+	if m.PlannedSteps.IsUnknown() || m.PlannedSteps.IsNull() {
+		m.PlannedSteps = stringList(nil)
+	}
+}
+
+// limitsValue converts API limits for state, keeping an omitted limits
+// attribute null when no limit is set.
+func limitsValue(l api.Limits, prior types.Object) types.Object {
+	if l == (api.Limits{}) && (prior.IsNull() || prior.IsUnknown()) {
+		return types.ObjectNull(limitsAttrTypes)
+	}
+	return types.ObjectValueMust(limitsAttrTypes, map[string]attr.Value{
+		"memory_max_mb":     int64OrNull(l.MemoryMaxMB),
+		"cpu_quota_percent": int64OrNull(l.CPUQuotaPercent),
+		"tasks_max":         int64OrNull(l.TasksMax),
+	})
+}

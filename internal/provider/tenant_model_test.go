@@ -1,0 +1,168 @@
+package provider
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+)
+
+// nullTenant is the model of an imported tenant before Read: only the name.
+func nullTenant(name string) TenantResourceModel {
+	return TenantResourceModel{
+		ID: types.StringValue(name), Name: types.StringValue(name),
+		DisplayName: types.StringNull(), Environment: types.StringNull(), Labels: types.MapNull(types.StringType),
+		Suspended: types.BoolNull(), GatewayPort: types.Int64Null(), Limits: types.ObjectNull(limitsAttrTypes),
+		SudoCommands: types.ListNull(types.StringType), UnixUser: types.StringNull(), UID: types.Int64Null(),
+		GID: types.Int64Null(), Home: types.StringNull(), StateDir: types.StringNull(), UnitName: types.StringNull(),
+		Status: types.StringNull(), LastJobID: types.StringNull(), PlannedSteps: types.ListNull(types.StringType),
+		PlanDigest: types.StringNull(),
+	}
+}
+
+var acmeAllocation = api.Allocation{
+	User: "mc-acme", Group: "mc-acme", UID: 20001, GID: 20001, GatewayPort: 20020,
+	Home: "/srv/missioncontrol/tenants/acme", StateDir: "/srv/missioncontrol/tenants/acme/.openclaw",
+	Unit: "missioncontrol-gateway@acme.service",
+}
+
+func TestTenantSpec(t *testing.T) {
+	t.Parallel()
+	full := nullTenant("acme")
+	full.DisplayName = types.StringValue("ACME")
+	full.Environment = types.StringValue("production")
+	full.Labels = types.MapValueMust(types.StringType, map[string]attr.Value{"team": types.StringValue("agents")})
+	full.Suspended = types.BoolValue(true)
+	full.GatewayPort = types.Int64Value(20040)
+	full.Limits = types.ObjectValueMust(limitsAttrTypes, map[string]attr.Value{
+		"memory_max_mb": types.Int64Value(2048), "cpu_quota_percent": types.Int64Null(), "tasks_max": types.Int64Value(512),
+	})
+	full.SudoCommands = stringList([]string{"/usr/bin/systemctl restart nginx.service"})
+
+	minimal := nullTenant("globex")
+	minimal.Environment = types.StringValue("development")
+
+	testCases := map[string]struct {
+		config TenantResourceModel
+		want   api.TenantSpec
+	}{
+		"full": {full, api.TenantSpec{
+			Name: "acme", DisplayName: "ACME", Environment: api.EnvProduction, Labels: map[string]string{"team": "agents"},
+			GatewayPort: 20040, Limits: api.Limits{MemoryMaxMB: 2048, TasksMax: 512}, Suspended: true,
+			SudoCommands: []string{"/usr/bin/systemctl restart nginx.service"},
+		}},
+		// An unset gateway_port asks the executor to allocate; an unset
+		// suspended is the schema default, false.
+		"minimal": {minimal, api.TenantSpec{Name: "globex", Environment: api.EnvDevelopment}},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			req, diags := tc.config.ApplyRequest(context.Background())
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			want := api.PlanRequest{Tenant: tc.want.Name, Changes: []api.Change{{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &tc.want}}}
+			if diff := cmp.Diff(want, req); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTenantSetFrom(t *testing.T) {
+	t.Parallel()
+	registered := &api.Tenant{
+		Name: "acme", Registered: true, UserExists: true, Status: api.TenantActive, LastJobID: "job-7",
+		Desired:    api.Desired{Tenant: api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment}},
+		Allocation: acmeAllocation,
+	}
+	imported := nullTenant("acme")
+	imported.Environment = types.StringValue("development")
+	imported.Suspended = types.BoolValue(false)
+	imported.GatewayPort = types.Int64Value(20020)
+	imported.UnixUser = types.StringValue("mc-acme")
+	imported.UID, imported.GID = types.Int64Value(20001), types.Int64Value(20001)
+	imported.Home = types.StringValue(acmeAllocation.Home)
+	imported.StateDir = types.StringValue(acmeAllocation.StateDir)
+	imported.UnitName = types.StringValue(acmeAllocation.Unit)
+	imported.Status = types.StringValue("active")
+	imported.LastJobID = types.StringValue("job-7")
+	imported.PlannedSteps = stringList(nil)
+
+	// Configured as empty collections and with applied plan values: a
+	// read keeps them, so the next plan shows no diff.
+	emptyConfigured := imported
+	emptyConfigured.Labels = types.MapValueMust(types.StringType, map[string]attr.Value{})
+	emptyConfigured.Limits = limitsValue(api.Limits{}, types.ObjectValueMust(limitsAttrTypes, map[string]attr.Value{
+		"memory_max_mb": types.Int64Null(), "cpu_quota_percent": types.Int64Null(), "tasks_max": types.Int64Null(),
+	}))
+	emptyConfigured.PlannedSteps = stringList([]string{"create user mc-acme uid 20001"})
+	emptyConfigured.PlanDigest = types.StringValue("sha256:1")
+
+	// The registry lost the tenant but its user exists: keep the
+	// configuration, observe the rest.
+	unregistered := *registered
+	unregistered.Registered, unregistered.Desired, unregistered.Status = false, api.Desired{}, api.TenantDrifted
+	configured := emptyConfigured
+	configured.DisplayName = types.StringValue("ACME")
+	wantUnregistered := configured
+	wantUnregistered.Status = types.StringValue("drifted")
+
+	testCases := map[string]struct {
+		prior  TenantResourceModel
+		tenant *api.Tenant
+		want   TenantResourceModel
+	}{
+		"import":           {nullTenant("acme"), registered, imported},
+		"empty configured": {emptyConfigured, registered, emptyConfigured},
+		"unregistered":     {configured, &unregistered, wantUnregistered},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := tc.prior
+			got.SetFrom(tc.tenant)
+			checkModel(t, tc.want, got)
+		})
+	}
+}
+
+func TestTenantSetPlannedAndObserved(t *testing.T) {
+	t.Parallel()
+	plan := nullTenant("acme")
+	plan.Environment = types.StringValue("development")
+	plan.GatewayPort = types.Int64Unknown() // not configured: the executor allocates
+	plan.Status, plan.LastJobID = types.StringUnknown(), types.StringUnknown()
+	plan.SetPlanned(&api.Plan{
+		Allocation: acmeAllocation, Digest: "sha256:abc",
+		Steps: []api.Step{{Summary: "create group mc-acme gid 20001"}, {Summary: "create user mc-acme uid 20001"}},
+	})
+	want := nullTenant("acme")
+	want.Environment = types.StringValue("development")
+	want.GatewayPort = types.Int64Value(20020)
+	want.UnixUser = types.StringValue("mc-acme")
+	want.UID, want.GID = types.Int64Value(20001), types.Int64Value(20001)
+	want.Home, want.StateDir = types.StringValue(acmeAllocation.Home), types.StringValue(acmeAllocation.StateDir)
+	want.UnitName = types.StringValue(acmeAllocation.Unit)
+	want.Status, want.LastJobID = types.StringUnknown(), types.StringUnknown()
+	want.PlannedSteps = stringList([]string{"create group mc-acme gid 20001", "create user mc-acme uid 20001"})
+	want.PlanDigest = types.StringValue("sha256:abc")
+	checkModel(t, want, plan)
+
+	// After the job: status and job id become known, nothing planned moves.
+	observed := plan
+	observed.SetObserved(&api.Tenant{Name: "acme", Registered: true, Status: api.TenantActive, Allocation: acmeAllocation}, "job-1")
+	want.Status, want.LastJobID = types.StringValue("active"), types.StringValue("job-1")
+	checkModel(t, want, observed)
+
+	// The read-back failed: state still holds no unknown value.
+	blind := plan
+	blind.SetObserved(nil, "job-1")
+	want.Status = types.StringNull()
+	checkModel(t, want, blind)
+}

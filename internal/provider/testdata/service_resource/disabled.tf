@@ -1,0 +1,14 @@
+resource "missioncontrol_tenant" "acme" {
+  name        = "acme"
+  environment = "development"
+}
+
+resource "missioncontrol_service" "gateway" {
+  tenant  = missioncontrol_tenant.acme.name
+  kind    = "gateway"
+  enabled = false
+
+  environment = {
+    LOG_LEVEL = "debug"
+  }
+}

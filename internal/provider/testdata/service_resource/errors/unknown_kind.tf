@@ -1,0 +1,4 @@
+resource "missioncontrol_service" "bad" {
+  tenant = "acme"
+  kind   = "cron"
+}

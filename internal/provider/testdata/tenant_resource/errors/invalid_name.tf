@@ -1,0 +1,4 @@
+resource "missioncontrol_tenant" "bad" {
+  name        = "Acme_Corp"
+  environment = "development"
+}

@@ -1,0 +1,4 @@
+resource "missioncontrol_tenant" "bad" {
+  name        = "acme"
+  environment = "qa"
+}

@@ -1,0 +1,4 @@
+resource "missioncontrol_workspace" "bad" {
+  tenant = "acme"
+  name   = "Main Workspace"
+}

@@ -1,0 +1,8 @@
+resource "missioncontrol_workspace" "bad" {
+  tenant = "acme"
+  name   = "main"
+
+  files = {
+    "../openclaw.json" = "{}"
+  }
+}

@@ -1,0 +1,176 @@
+package provider_test
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+const (
+	workspaceAddr = "missioncontrol_workspace.main"
+	workspaceDir  = acmeHome + "/.openclaw/workspace-main"
+)
+
+func TestAccWorkspaceResource_lifecycle(t *testing.T) { testWorkspaceLifecycle(t, realHost(t)) }
+
+func TestWorkspaceResource_lifecycleFakeExecutor(t *testing.T) {
+	host, _ := fakeHost(t)
+	testWorkspaceLifecycle(t, host)
+}
+
+func testWorkspaceLifecycle(t *testing.T, host testHost) {
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             tenantDecommissioned(host, "acme"),
+		Steps: []resource.TestStep{
+			// Tenant and workspace in one apply.
+			{
+				ConfigFile: testConfig("workspace_resource", "basic.tf"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(tenantAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("id"), knownvalue.StringExact("acme/main")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("path"), knownvalue.StringExact(workspaceDir)),
+					statecheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("planned_steps"), anyElement(regexp.QuoteMeta(workspaceDir+"/AGENTS.md"))),
+					statecheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("plan_digest"), knownvalue.StringRegexp(digestPattern)),
+					statecheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("last_job_id"), knownvalue.NotNull()),
+				},
+			},
+			{
+				ConfigFile: testConfig("workspace_resource", "basic.tf"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			// Drift: a seeded file emptied by hand is rewritten.
+			{
+				PreConfig:  func() { host.mustExec(t, "truncate", "-s", "0", workspaceDir+"/AGENTS.md") },
+				ConfigFile: testConfig("workspace_resource", "basic.tf"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("planned_steps"), anyElement(regexp.QuoteMeta(workspaceDir+"/AGENTS.md"))),
+				}},
+			},
+			{
+				ConfigFile:              testConfig("workspace_resource", "basic.tf"),
+				ResourceName:            workspaceAddr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"planned_steps", "plan_digest", "last_job_id", "timeouts"},
+			},
+			{
+				ConfigFile: testConfig("workspace_resource", "update.tf"),
+				ConfigVariables: config.Variables{
+					"agents_md": config.StringVariable("# ACME support agent\n\nBe brief.\n"),
+					"model":     config.StringVariable("anthropic/claude-haiku-4-5"),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(tenantAddr, plancheck.ResourceActionNoop),
+					plancheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("planned_steps"), anyElement(regexp.QuoteMeta(workspaceDir+"/notes/today.md"))),
+				}},
+			},
+		},
+	})
+}
+
+// A job that fails half way leaves what it did; Terraform records it
+// (tainted) and the next apply finishes the job.
+func TestWorkspaceResource_failedJobFakeExecutor(t *testing.T) {
+	host, fake := fakeHost(t)
+	failOn := func(path string) func() {
+		return func() {
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
+			fake.failPath = path
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             tenantDecommissioned(host, "acme"),
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   failOn(workspaceDir + "/AGENTS.md"),
+				ConfigFile:  testConfig("workspace_resource", "basic.tf"),
+				ExpectError: regexp.MustCompile(`(?s)Job Failed.*job-\d+ for workspace "acme/main" failed at step \d+ of \d+,.*AGENTS.md.*exit\s+code\s+1.*No\s+space\s+left\s+on\s+device.*terraform\s+untaint`),
+			},
+			{
+				PreConfig:  failOn(""),
+				ConfigFile: testConfig("workspace_resource", "basic.tf"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction(tenantAddr, plancheck.ResourceActionNoop),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccWorkspaceResource_invalidConfig(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]string{
+		"invalid_name":  `(?s)Attribute name must start with a lowercase letter.*got: Main Workspace`,
+		"absolute_file": `(?s)Invalid Workspace File Name.*"/etc/passwd" is absolute`,
+		"parent_file":   `(?s)Invalid Workspace File Name.*"../openclaw.json" is not a clean relative path`,
+	}
+	for name, want := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					ConfigFile:  testConfig("workspace_resource", "errors", name+".tf"),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(want),
+				}},
+			})
+		})
+	}
+}
+
+func TestAccWorkspaceResource_changedWithTenant(t *testing.T) {
+	testWorkspaceChangedWithTenant(t, realHost(t))
+}
+
+func TestWorkspaceResource_changedWithTenantFakeExecutor(t *testing.T) {
+	host, _ := fakeHost(t)
+	testWorkspaceChangedWithTenant(t, host)
+}
+
+// One apply changes a tenant and its workspace. Both plans are reviewed
+// up front; applying the tenant first must not change the workspace's
+// plan, or Terraform's apply-time re-plan of the workspace fails. This
+// holds only if a plan's digest covers its own change's scope.
+func testWorkspaceChangedWithTenant(t *testing.T, host testHost) {
+	vars := func(memory int, agents string) config.Variables {
+		return config.Variables{"memory_max_mb": config.IntegerVariable(memory), "agents_md": config.StringVariable(agents)}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             tenantDecommissioned(host, "acme"),
+		Steps: []resource.TestStep{
+			{
+				ConfigFile:      testConfig("workspace_resource", "with_tenant_limits.tf"),
+				ConfigVariables: vars(1024, "# v1\n"),
+			},
+			{
+				ConfigFile:      testConfig("workspace_resource", "with_tenant_limits.tf"),
+				ConfigVariables: vars(2048, "# v2\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(tenantAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(tenantAddr, tfjsonpath.New("planned_steps"), anyElement(`(?i)memory`)),
+					plancheck.ExpectKnownValue(workspaceAddr, tfjsonpath.New("planned_steps"), anyElement(regexp.QuoteMeta(workspaceDir+"/AGENTS.md"))),
+				}},
+			},
+		},
+	})
+}
