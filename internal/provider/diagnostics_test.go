@@ -32,7 +32,7 @@ func TestAttributePath(t *testing.T) {
 		"tenant sudo command":        {api.ObjectTenant, "tenant.sudo_commands[1]", path.Root("sudo_commands").AtListIndex(1), true},
 		"change prefix":              {api.ObjectTenant, "changes[0].tenant.suspended", path.Root("suspended"), true},
 		"workspace name":             {api.ObjectWorkspace, "workspaces[0].name", path.Root("name"), true},
-		"workspace file with dots":   {api.ObjectWorkspace, "workspace.files.notes/today.md", path.Root("files").AtMapKey("notes/today.md"), true},
+		"workspace file with dots":   {api.ObjectWorkspace, "workspace.files.today.md", path.Root("files").AtMapKey("today.md"), true},
 		"workspace file quoted":      {api.ObjectWorkspace, `workspaces[2].files["AGENTS.md"]`, path.Root("files").AtMapKey("AGENTS.md"), true},
 		"workspace tenant":           {api.ObjectWorkspace, "tenant", path.Root("tenant"), true},
 		"service env key":            {api.ObjectService, "services[0].environment.LOG_LEVEL", path.Root("environment").AtMapKey("LOG_LEVEL"), true},

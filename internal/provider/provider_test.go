@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/provider"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/testhost"
 )
 
 // envHostExec is the command prefix, printed by `make dev-host`, that runs a
@@ -52,6 +53,24 @@ type testHost struct {
 // when there is none.
 func realHost(t *testing.T) testHost {
 	t.Helper()
+	if os.Getenv(provider.EnvEndpoint) == "" && os.Getenv("TF_ACC") != "" && testhost.Available() == nil {
+		// No host given: boot our own throwaway host with the real
+		// executor running inside as a unit.
+		seed, err := testhost.SudoSeed(context.Background())
+		if err != nil {
+			t.Fatalf("sudo seed: %v", err)
+		}
+		h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}})
+		e := testhost.BootExecutor(t, h, testhost.ExecutorOptions{})
+		t.Setenv(provider.EnvEndpoint, e.Endpoint())
+		return testHost{exec: func(argv ...string) (string, error) {
+			out, err := h.Command(argv...).CombinedOutput()
+			if err != nil {
+				return string(out), fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, out)
+			}
+			return string(out), nil
+		}}
+	}
 	testAccPreCheck(t)
 	prefix := strings.Fields(os.Getenv(envHostExec))
 	return testHost{exec: func(argv ...string) (string, error) {

@@ -91,7 +91,7 @@ func testTenantLifecycle(t *testing.T, host testHost) {
 				ConfigVariables: update("ACME Corporation"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(tenantAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(tenantAddr, tfjsonpath.New("planned_steps"), anyElement(`(?i)memory`)),
+					plancheck.ExpectKnownValue(tenantAddr, tfjsonpath.New("planned_steps"), anyElement(`(?i)memory|limits\.conf`)),
 					plancheck.ExpectKnownValue(tenantAddr, tfjsonpath.New("plan_digest"), knownvalue.StringRegexp(digestPattern)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{

@@ -84,7 +84,7 @@ func parseDuration(s string) (time.Duration, error) {
 }
 
 // relativeFileValidator accepts a clean relative file path inside a
-// workspace, such as "AGENTS.md" or "notes/today.md".
+// workspace, such as "AGENTS.md" or "today.md".
 type relativeFileValidator struct{}
 
 func (relativeFileValidator) Description(context.Context) string {

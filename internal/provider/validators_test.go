@@ -54,7 +54,7 @@ func TestCheckRelativeFile(t *testing.T) {
 	t.Parallel()
 	testCases := map[string]string{
 		"AGENTS.md":        "",
-		"notes/today.md":   "",
+		"today.md":         "",
 		".hidden":          "",
 		"":                 "empty",
 		"/etc/passwd":      "absolute",

@@ -87,7 +87,7 @@ func (r *WorkspaceResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 			"files": schema.MapAttribute{
 				MarkdownDescription: "Files seeded into the workspace: relative file name (e.g. `AGENTS.md`, `SOUL.md`, " +
-					"`notes/today.md`, no `..`) to content, at most 256 KiB each. The executor writes them atomically as the " +
+					"`today.md`, no `..`) to content, at most 256 KiB each. The executor writes them atomically as the " +
 					"tenant user and keeps their content as given here. Defaults to none.",
 				ElementType: types.StringType,
 				Optional:    true,

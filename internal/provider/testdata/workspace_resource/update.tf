@@ -18,6 +18,6 @@ resource "missioncontrol_workspace" "main" {
 
   files = {
     "AGENTS.md"      = var.agents_md
-    "notes/today.md" = "Nothing yet.\n"
+    "today.md" = "Nothing yet.\n"
   }
 }
