@@ -136,6 +136,11 @@ func UnitTemplate(o UnitOptions) []byte {
 		w("IPAddressDeny=any")
 		w("IPAddressAllow=localhost")
 	}
+	// Enabled instances start at boot; without [Install] `enable` would
+	// leave them static.
+	w("")
+	w("[Install]")
+	w("WantedBy=multi-user.target")
 	return []byte(b.String())
 }
 

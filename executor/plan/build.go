@@ -3,6 +3,7 @@ package plan
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
 )
 
@@ -115,7 +117,7 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	}
 	cfg, err := p.Render.GatewayConfig(l, d, a.GatewayPort)
 	if err != nil {
-		return nil, nil, &api.Error{Code: api.CodeInvalidRequest, Field: "tenant", Message: err.Error()}
+		return nil, nil, renderError(err)
 	}
 	configChanged, err := file("tenant", api.StepEnsureFile, l.inHome(l.ConfigFile), cfg, tenant, 0o640)
 	if err != nil {
@@ -307,4 +309,18 @@ type unitFact struct {
 	Unit    string `json:"unit"`
 	Enabled string `json:"enabled"`
 	Up      bool   `json:"up"`
+}
+
+// renderError places an error of the OpenClaw renderer on the spec field it
+// came from: agents are rendered from workspaces, in the same order.
+func renderError(err error) error {
+	e := &api.Error{Code: api.CodeInvalidRequest, Field: "tenant", Message: err.Error()}
+	var fe *openclaw.FieldError
+	if errors.As(err, &fe) {
+		e.Value = fe.Value
+		if rest, ok := strings.CutPrefix(fe.Field, "agents["); ok {
+			e.Field = "workspaces[" + strings.Replace(rest, "].id", "].name", 1)
+		}
+	}
+	return e
 }

@@ -2,10 +2,10 @@ package plan
 
 import (
 	"path/filepath"
-	"strings"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
 )
 
@@ -46,15 +46,15 @@ func NewLayout(cfg config.Config, tenant string) Layout {
 	return l
 }
 
-// GatewayUnit is the gateway unit instance of a tenant, e.g.
-// missioncontrol-gateway@acme.service.
+// GatewayUnit is the gateway unit instance of a tenant under the
+// configured template, e.g. missioncontrol-gateway@acme.service.
 func GatewayUnit(cfg config.Config, tenant string) string {
-	return strings.TrimSuffix(cfg.Gateway.UnitTemplate, "@.service") + "@" + tenant + ".service"
+	return openclaw.InstanceUnit(cfg.Gateway.UnitTemplate, tenant)
 }
 
 // Workspace is the directory of a workspace inside the state dir.
 func (l Layout) Workspace(name string) string {
-	return filepath.Join(l.StateDir, "workspace-"+name)
+	return openclaw.WorkspaceDir(l.StateDir, name)
 }
 
 // Allocation renders the layout and ids as the wire allocation.

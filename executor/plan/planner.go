@@ -363,7 +363,7 @@ func (p *Planner) allocate(ctx context.Context, rec store.TenantRecord, register
 	return l.Allocation(uid, uid, port), nil
 }
 
-// ConflictError turns an observation the executor refuses to overwrite into
+// conflict turns an observation the executor refuses to overwrite into
 // an API error.
 func conflict(err error) error {
 	var c *steps.ErrConflict
@@ -380,10 +380,6 @@ func conflict(err error) error {
 // from what the configuration renders, and reports whether systemd needs a
 // daemon-reload. The executor calls it at start-up, outside any tenant plan.
 func (p *Planner) InstallTemplate(ctx context.Context) (*steps.Action, error) {
-	unit, err := p.Render.UnitTemplate()
-	if err != nil {
-		return nil, err
-	}
 	l := NewLayout(p.Config, "template")
-	return steps.EnsureFile(api.StepInstallUnit, l.unitAnchor(l.UnitFile), unit, steps.Owner{User: "root", Group: "root"}, 0o644)
+	return steps.EnsureFile(api.StepInstallUnit, l.unitAnchor(l.UnitFile), p.Render.UnitTemplate(), steps.Owner{User: "root", Group: "root"}, 0o644)
 }

@@ -108,7 +108,7 @@ approvals {
 	}}
 	return &fixture{
 		planner: &plan.Planner{Config: cfg, Policy: func() *policy.Policy { return pol }, Host: host, Registry: st,
-			Render: plan.MinimalRenderer{Config: cfg}, HostID: "host-1"},
+			Render: plan.Renderer{Config: cfg}, HostID: "host-1"},
 		store: st, runner: r, root: root,
 	}
 }

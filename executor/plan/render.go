@@ -1,62 +1,53 @@
 package plan
 
 import (
-	"fmt"
-	"sort"
-	"strings"
+	"path/filepath"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 )
 
-// Renderer renders the files a tenant's gateway needs. Output must be
-// deterministic: the same input always gives the same bytes, because file
-// content hashes are part of the plan digest.
-type Renderer interface {
-	// GatewayConfig renders <state>/openclaw.json.
-	GatewayConfig(l Layout, d api.Desired, port int) ([]byte, error)
-	// GatewayEnv renders <config dir>/gateway.env.
-	GatewayEnv(l Layout, d api.Desired, port int) ([]byte, error)
-	// TokenEnv renders <config dir>/token.env around a fresh secret.
-	TokenEnv(secret string) []byte
-	// UnitTemplate renders the shared gateway template unit.
-	UnitTemplate() ([]byte, error)
-	// LimitsDropIn renders the per-tenant limits drop-in; nil means none.
-	LimitsDropIn(l api.Limits) []byte
+// Renderer renders the files a tenant's OpenClaw gateway needs, through
+// executor/openclaw. Output is deterministic: the same input always gives
+// the same bytes, because file content hashes are part of the plan digest.
+type Renderer struct{ Config config.Config }
+
+// GatewayConfig renders <state>/openclaw.json: one agent per workspace.
+func (r Renderer) GatewayConfig(l Layout, d api.Desired, port int) ([]byte, error) {
+	c := openclaw.TenantConfig{Port: port, StateDir: l.StateDir, LogFile: openclaw.DefaultLogFile(l.StateDir)}
+	for _, w := range d.Workspaces {
+		c.Agents = append(c.Agents, openclaw.Agent{ID: w.Name, Workspace: l.Workspace(w.Name), Model: w.Model})
+	}
+	return openclaw.RenderConfig(c)
 }
 
-// envLines renders sorted KEY=VALUE lines, refusing what systemd's
-// EnvironmentFile= would misread.
-func envLines(env map[string]string) ([]byte, error) {
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
+// GatewayEnv renders <config dir>/gateway.env with the gateway service's
+// extra environment.
+func (r Renderer) GatewayEnv(l Layout, d api.Desired, port int) ([]byte, error) {
+	e := openclaw.Env{Home: l.Home, StateDir: l.StateDir, ConfigPath: l.ConfigFile, Port: port}
+	// A gateway run by a pinned node gets that node first on PATH, so what
+	// OpenClaw spawns runs on the same runtime.
+	if cmd := r.Config.Gateway.Command; len(cmd) > 0 && filepath.Base(cmd[0]) == "node" {
+		e.NodeBinDir = filepath.Dir(cmd[0])
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		v := env[k]
-		if !validEnvKey(k) {
-			return nil, fmt.Errorf("environment key %q: must match ^[A-Z_][A-Z0-9_]*$", k)
+	for _, s := range d.Services {
+		if s.Kind == api.ServiceGateway {
+			e.Extra = s.Environment
 		}
-		if strings.ContainsAny(v, "\n\r\x00\\\"'") {
-			return nil, fmt.Errorf("environment value of %s: newlines, NUL, quotes and backslashes are not allowed", k)
-		}
-		fmt.Fprintf(&b, "%s=%s\n", k, v)
 	}
-	return []byte(b.String()), nil
+	return openclaw.RenderEnv(e)
 }
 
-func validEnvKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i, c := range k {
-		switch {
-		case c == '_', c >= 'A' && c <= 'Z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
+// TokenEnv renders <config dir>/token.env around a fresh secret.
+func (r Renderer) TokenEnv(secret string) ([]byte, error) { return openclaw.RenderTokenEnv(secret) }
+
+// UnitTemplate renders the shared, hardened gateway template unit.
+func (r Renderer) UnitTemplate() []byte {
+	return openclaw.UnitTemplate(openclaw.UnitOptions{
+		ConfigRoot: r.Config.Tenants.ConfigRoot, TenantsRoot: r.Config.Tenants.Root, Command: r.Config.Gateway.Command,
+	})
 }
+
+// LimitsDropIn renders the per-tenant limits drop-in; nil means none.
+func (r Renderer) LimitsDropIn(l api.Limits) []byte { return openclaw.LimitsDropIn(l) }

@@ -145,7 +145,7 @@ func EnsureFile(kind api.StepKind, a Anchor, content []byte, o Owner, mode fs.Fi
 // secret rendered by render(hexSecret). The content is never shown or hashed
 // into the plan; an existing file is left alone (only owner and mode are
 // corrected).
-func EnsureSecret(a Anchor, render func(secret string) []byte, o Owner, mode fs.FileMode) (*Action, error) {
+func EnsureSecret(a Anchor, render func(secret string) ([]byte, error), o Owner, mode fs.FileMode) (*Action, error) {
 	st, err := Stat(a)
 	if err != nil {
 		return nil, err
@@ -182,7 +182,9 @@ func EnsureSecret(a Anchor, render func(secret string) []byte, o Owner, mode fs.
 				if err := fill(buf); err != nil {
 					return Outcome{}, fmt.Errorf("generate secret: %w", err)
 				}
-				content = render(hex.EncodeToString(buf))
+				if content, err = render(hex.EncodeToString(buf)); err != nil {
+					return Outcome{}, fmt.Errorf("render secret %s: %w", a.Path(), err)
+				}
 			}
 			if err := writeAtomic(a, content, o, mode); err != nil {
 				return Outcome{}, err

@@ -103,7 +103,7 @@ func TestEnsureSecretIsCreatedOnceAndNeverShown(t *testing.T) {
 	base := t.TempDir()
 	a := steps.Anchor{Base: base, Rel: "token.env"}
 	h := &steps.Host{}
-	render := func(s string) []byte { return []byte("TOKEN=" + s + "\n") }
+	render := func(s string) ([]byte, error) { return []byte("TOKEN=" + s + "\n"), nil }
 	act, err := steps.EnsureSecret(a, render, me(), 0o600)
 	if err != nil || act == nil {
 		t.Fatal(act, err)

@@ -78,9 +78,10 @@ func (r *WorkspaceResource) Schema(ctx context.Context, _ resource.SchemaRequest
 					"must start with a lowercase letter and contain at most 32 lowercase letters, digits or hyphens")},
 			},
 			"model": schema.StringAttribute{
-				MarkdownDescription: "The model the workspace's agent uses, e.g. `anthropic/claude-sonnet-4-5`, rendered into " +
-					"the tenant's `openclaw.json`. Must match `^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$`. When omitted, OpenClaw's " +
-					"default model applies.",
+				MarkdownDescription: "The model the workspace's agent uses, as `<provider>/<model id>`, rendered into " +
+					"the tenant's `openclaw.json`. Must match `^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$`, and the executor refuses " +
+					"a model of a provider the tenant does not declare (tenant model providers are not configurable yet, so " +
+					"leave it unset for now). When omitted, OpenClaw's default model applies.",
 				Optional: true,
 				Validators: []validator.String{stringvalidator.RegexMatches(modelPattern,
 					"must be a model reference such as anthropic/claude-sonnet-4-5, without spaces")},

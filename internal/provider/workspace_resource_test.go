@@ -70,7 +70,6 @@ func testWorkspaceLifecycle(t *testing.T, host testHost) {
 				ConfigFile: testConfig("workspace_resource", "update.tf"),
 				ConfigVariables: config.Variables{
 					"agents_md": config.StringVariable("# ACME support agent\n\nBe brief.\n"),
-					"model":     config.StringVariable("anthropic/claude-haiku-4-5"),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionUpdate),
@@ -175,5 +174,22 @@ func testWorkspaceChangedWithTenant(t *testing.T, host testHost) {
 				}},
 			},
 		},
+	})
+}
+
+// A model must name a model of a provider the tenant declares; the real
+// renderer refuses any other, and the error lands on the model attribute.
+func TestAccWorkspaceResource_undeclaredModel(t *testing.T) {
+	realHost(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			ConfigFile: testConfig("workspace_resource", "update.tf"),
+			ConfigVariables: config.Variables{
+				"agents_md": config.StringVariable("# hi\n"),
+				"model":     config.StringVariable("anthropic/claude-haiku-4-5"),
+			},
+			ExpectError: regexp.MustCompile(`(?s)with missioncontrol_workspace.main.*model.*declared provider model`),
+		}},
 	})
 }

@@ -6,7 +6,6 @@ resource "missioncontrol_tenant" "acme" {
 resource "missioncontrol_workspace" "main" {
   tenant = missioncontrol_tenant.acme.name
   name   = "main"
-  model  = "anthropic/claude-sonnet-4-5"
 
   files = {
     "AGENTS.md" = <<-EOT

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -57,7 +55,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := pol.Verify(fileSHA256); err != nil {
+	if err := pol.Verify(policy.HashFile); err != nil {
 		return fmt.Errorf("policy %s cannot be served: %w", cfg.PolicyFile, err)
 	}
 	hostID, err := cfg.ResolveHostID("/etc/machine-id")
@@ -97,7 +95,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	}
 	planner := &plan.Planner{
 		Config: cfg, Policy: func() *policy.Policy { return pol }, Host: host, Registry: st,
-		Render: plan.MinimalRenderer{Config: cfg}, HostID: hostID,
+		Render: plan.Renderer{Config: cfg}, HostID: hostID,
 	}
 	if err := installTemplate(ctx, planner, host, auditLog); err != nil {
 		return err
@@ -170,17 +168,4 @@ func installTemplate(ctx context.Context, p *plan.Planner, host *steps.Host, log
 		return fmt.Errorf("daemon-reload after template install: %w", err)
 	}
 	return nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -3,7 +3,8 @@ variable "agents_md" {
 }
 
 variable "model" {
-  type = string
+  type    = string
+  default = null
 }
 
 resource "missioncontrol_tenant" "acme" {
