@@ -44,6 +44,10 @@ type Result struct {
 	// Decommission says the plan removes the tenant: a job marks it
 	// decommissioned after the steps instead of registering Record first.
 	Decommission bool
+	// UserExists and Unit are what planning observed of the tenant's
+	// account and gateway unit, so callers need not observe again.
+	UserExists bool
+	Unit       api.UnitState
 }
 
 // Plan computes the dry run of req. Errors are *api.Error for anything the
@@ -144,7 +148,9 @@ func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired,
 		return nil, err
 	}
 	rec.Name, rec.Desired, rec.Allocation = tenant, desired, alloc
-	return &Result{Plan: pl, Actions: actions, Record: rec, Registered: registered}, nil
+	_, userExists := steps.Lookup(obs.users, alloc.User)
+	return &Result{Plan: pl, Actions: actions, Record: rec, Registered: registered,
+		UserExists: userExists, Unit: obs.units[GatewayUnit(p.Config, tenant)]}, nil
 }
 
 var tenantName = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}$`)
