@@ -274,3 +274,35 @@ func short(sum string) string {
 	}
 	return sum
 }
+
+// RemoveFile plans the removal of a file the executor manages.
+func RemoveFile(a Anchor, reason string) (*Action, error) {
+	st, err := Stat(a)
+	if err != nil || !st.Exists {
+		return nil, err
+	}
+	if st.Type == fs.ModeDir {
+		return nil, &ErrConflict{a.Path() + " is a directory"}
+	}
+	return &Action{
+		Step: api.Step{Kind: api.StepRemoveFile, Summary: "remove " + a.Path(), Reason: reason, Path: a.Path()},
+		apply: func(ctx context.Context, h *Host) (Outcome, error) {
+			if err := removeAnchored(a); err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{Message: "removed " + a.Path()}, nil
+		},
+	}, nil
+}
+
+func removeAnchored(a Anchor) error {
+	r, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := r.Remove(a.Rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", a.Path(), err)
+	}
+	return nil
+}
