@@ -29,6 +29,11 @@ const (
 type Step struct {
 	Kind    StepKind `json:"kind"`
 	Summary string   `json:"summary"`
+	// Object is what the step belongs to: "tenant", "workspace:<name>" or
+	// "service:<kind>". A plan of a change to one object also lists the steps
+	// that change causes on objects it does not own (e.g. the tenant's
+	// openclaw.json when a workspace is added).
+	Object string `json:"object,omitempty"`
 	// Reason says what was observed that makes the step necessary.
 	Reason string `json:"reason"`
 	// Argv is the exact command (absolute path first) for command steps.

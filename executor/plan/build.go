@@ -66,20 +66,19 @@ func listeningPorts() map[int]bool {
 
 // build lists every action that brings the host to the desired state, in
 // order, and every path it looked at (for the fingerprint).
-func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, obs *observation) ([]*steps.Action, []steps.Anchor, error) {
+func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, obs *observation) ([]*steps.Action, []ownedPath, error) {
 	l := NewLayout(p.Config, d.Tenant.Name)
 	h := p.Host
 	var (
 		out   []*steps.Action
-		paths []steps.Anchor
+		paths []ownedPath
 	)
 	add := func(object string, act *steps.Action, err error) error {
 		if err != nil {
 			return conflict(err)
 		}
 		if act != nil {
-			act.Object = object
-			out = append(out, act)
+			out = append(out, objectOf(object, act))
 		}
 		return nil
 	}
@@ -96,12 +95,12 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 		return nil, nil, err
 	}
 	dir := func(object string, an steps.Anchor, o steps.Owner, mode os.FileMode) error {
-		paths = append(paths, an)
+		paths = append(paths, ownedPath{object, an})
 		act, err := steps.EnsureDir(an, o, mode)
 		return add(object, act, err)
 	}
 	file := func(object string, kind api.StepKind, an steps.Anchor, content []byte, o steps.Owner, mode os.FileMode) (bool, error) {
-		paths = append(paths, an)
+		paths = append(paths, ownedPath{object, an})
 		act, err := steps.EnsureFile(kind, an, content, o, mode)
 		return act != nil, add(object, act, err)
 	}
@@ -135,7 +134,7 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 		return nil, nil, err
 	}
 	tok := l.configAnchor(l.TokenFile)
-	paths = append(paths, tok)
+	paths = append(paths, ownedPath{"tenant", tok})
 	secret, err := steps.EnsureSecret(tok, p.Render.TokenEnv, root, 0o600)
 	if err := add("tenant", secret, err); err != nil {
 		return nil, nil, err
@@ -144,7 +143,7 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 
 	// sudoers fragment: present exactly when the spec lists commands
 	sud := l.sudoersAnchor()
-	paths = append(paths, sud)
+	paths = append(paths, ownedPath{"tenant", sud})
 	if len(d.Tenant.SudoCommands) > 0 {
 		act, err := steps.Sudoers(h, sud, sudoersFragment(l.User, d.Tenant.SudoCommands))
 		if err := add("tenant", act, err); err != nil {
@@ -170,7 +169,7 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 		}
 		unitFilesChanged = unitFilesChanged || changed
 	} else {
-		paths = append(paths, dropIn)
+		paths = append(paths, ownedPath{"tenant", dropIn})
 		act, err := steps.RemoveFile(dropIn, "the tenant has no resource limits")
 		if err := add("tenant", act, err); err != nil {
 			return nil, nil, err
@@ -178,10 +177,8 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 		unitFilesChanged = unitFilesChanged || act != nil
 	}
 
-	workspacesChanged := false
 	for _, w := range d.Workspaces {
 		obj := "workspace:" + w.Name
-		n := len(out)
 		wdir := l.inHome(l.Workspace(w.Name))
 		if err := dir(obj, wdir, tenant, 0o750); err != nil {
 			return nil, nil, err
@@ -197,10 +194,15 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 				return nil, nil, err
 			}
 		}
-		workspacesChanged = workspacesChanged || len(out) > n
 	}
 
-	// the gateway service
+	// The drop-in is the only per-tenant unit file (the template is host
+	// infrastructure the executor installs at start-up, shared by every
+	// tenant, so no tenant's plan depends on it). systemd caches units it
+	// was asked about, so a changed drop-in always needs a reload.
+	if unitFilesChanged {
+		out = append(out, objectOf("tenant", steps.DaemonReload(h, "the tenant's unit drop-in changed")))
+	}
 	var gw *api.ServiceSpec
 	for i := range d.Services {
 		if d.Services[i].Kind == api.ServiceGateway {
@@ -208,42 +210,26 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 		}
 	}
 	st := obs.units[l.Unit]
-	if gw != nil {
-		// The template unit itself is host infrastructure that the executor
-		// installs at start-up (see InstallTemplate): it is shared by every
-		// tenant, so no tenant's plan may depend on it.
-		obj := "service:gateway"
-		if unitFilesChanged {
-			out = append(out, objectOf(obj, steps.DaemonReload(h, "unit files changed")))
+	switch {
+	case gw != nil && gw.Enabled && !d.Tenant.Suspended:
+		if act := steps.EnableUnit(h, l.Unit, st); act != nil {
+			out = append(out, objectOf("service:gateway", act))
+		} else if configChanged || envChanged || tokenChanged || unitFilesChanged {
+			// A restart is caused by the tenant's files; a plan of a change
+			// that rewrites them (a workspace added to openclaw.json, say)
+			// carries it as a caused step.
+			out = append(out, objectOf("tenant", steps.RestartUnit(h, l.Unit, "its configuration changed")))
 		}
-		switch {
-		case gw.Enabled && !d.Tenant.Suspended:
-			if act := steps.EnableUnit(h, l.Unit, st); act != nil {
-				act.Object = obj
-				out = append(out, act)
-			} else if configChanged || envChanged || tokenChanged || unitFilesChanged || workspacesChanged {
-				out = append(out, objectOf(obj, steps.RestartUnit(h, l.Unit, "its configuration changed")))
-			}
-		default:
-			if act := steps.StopUnit(h, l.Unit, st); act != nil {
-				act.Object = obj
-				out = append(out, act)
-			}
-		}
-	} else {
+	default:
 		if act := steps.StopUnit(h, l.Unit, st); act != nil {
-			act.Object = "service:gateway"
-			out = append(out, act)
-		}
-		if unitFilesChanged && st.LoadState != "" && st.LoadState != "not-found" {
-			out = append(out, objectOf("tenant", steps.DaemonReload(h, "unit files changed")))
+			out = append(out, objectOf("service:gateway", act))
 		}
 	}
 	return out, paths, nil
 }
 
 func objectOf(obj string, a *steps.Action) *steps.Action {
-	a.Object = obj
+	a.Step.Object = obj
 	return a
 }
 
@@ -256,59 +242,6 @@ func sudoersFragment(user string, cmds []string) []byte {
 		fmt.Fprintf(&b, "%s ALL=(root) NOPASSWD: %s\n", user, c)
 	}
 	return []byte(b.String())
-}
-
-// fingerprint hashes every observed fact the plan depends on, so a host that
-// changed in any of them gives another digest even when the steps agree.
-func fingerprint(obs *observation, a api.Allocation, paths []steps.Anchor) (string, error) {
-	type fact struct {
-		Path   string `json:"path"`
-		Exists bool   `json:"exists"`
-		Type   uint32 `json:"type"`
-		UID    int    `json:"uid"`
-		GID    int    `json:"gid"`
-		Mode   uint32 `json:"mode"`
-		SHA256 string `json:"sha256,omitempty"`
-	}
-	facts := struct {
-		Users  []steps.Account `json:"users"`
-		Groups []steps.Account `json:"groups"`
-		Units  []unitFact      `json:"units"`
-		Paths  []fact          `json:"paths"`
-	}{}
-	// Only this tenant's accounts: other tenants' changes must not move it.
-	for _, u := range obs.users {
-		if u.Name == a.User || u.ID == a.UID {
-			facts.Users = append(facts.Users, u)
-		}
-	}
-	for _, g := range obs.groups {
-		if g.Name == a.Group || g.ID == a.GID {
-			facts.Groups = append(facts.Groups, g)
-		}
-	}
-	for name, st := range obs.units {
-		facts.Units = append(facts.Units, unitFact{Unit: name, Enabled: st.Enabled, Up: st.ActiveState == "active"})
-	}
-	sort.Slice(facts.Units, func(i, j int) bool { return facts.Units[i].Unit < facts.Units[j].Unit })
-	for _, an := range paths {
-		st, err := steps.Stat(an)
-		if err != nil {
-			return "", fmt.Errorf("fingerprint: %w", err)
-		}
-		facts.Paths = append(facts.Paths, fact{Path: an.Path(), Exists: st.Exists, Type: uint32(st.Type), UID: st.UID, GID: st.GID, Mode: uint32(st.Mode), SHA256: st.SHA256})
-	}
-	b, err := api.CanonicalJSON(facts)
-	if err != nil {
-		return "", err
-	}
-	return api.SHA256Hex(b), nil
-}
-
-type unitFact struct {
-	Unit    string `json:"unit"`
-	Enabled string `json:"enabled"`
-	Up      bool   `json:"up"`
 }
 
 // renderError places an error of the OpenClaw renderer on the spec field it

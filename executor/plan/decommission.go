@@ -30,14 +30,14 @@ func (p *Planner) decommission(ctx context.Context, name string, rec store.Tenan
 	h := p.Host
 	var (
 		out   []*steps.Action
-		paths []steps.Anchor
+		paths []ownedPath
 	)
 	add := func(a *steps.Action, err error) error {
 		if err != nil {
 			return conflict(err)
 		}
 		if a != nil {
-			a.Object = "tenant"
+			a.Step.Object = "tenant"
 			out = append(out, a)
 		}
 		return nil
@@ -50,13 +50,13 @@ func (p *Planner) decommission(ctx context.Context, name string, rec store.Tenan
 		return nil, err
 	}
 	for _, an := range []steps.Anchor{l.sudoersAnchor()} {
-		paths = append(paths, an)
+		paths = append(paths, ownedPath{"tenant", an})
 		if err := add(steps.RemoveFile(an, "the tenant is being decommissioned")); err != nil {
 			return nil, err
 		}
 	}
 	for _, an := range []steps.Anchor{l.unitAnchor(l.DropInDir), l.configAnchor(l.ConfigDir)} {
-		paths = append(paths, an)
+		paths = append(paths, ownedPath{"tenant", an})
 		if err := add(steps.RemoveDir(an, "the tenant is being decommissioned")); err != nil {
 			return nil, err
 		}
@@ -67,11 +67,11 @@ func (p *Planner) decommission(ctx context.Context, name string, rec store.Tenan
 	if err := add(steps.RemoveGroup(h, obs.groups, l.User), nil); err != nil {
 		return nil, err
 	}
-	paths = append(paths, l.homeAnchor())
+	paths = append(paths, ownedPath{"tenant", l.homeAnchor()})
 	if err := add(steps.RemoveDir(l.homeAnchor(), "archived in "+filepath.Base(archive.Rel))); err != nil {
 		return nil, err
 	}
-	res, err := p.finish(p.Policy(), name, api.Desired{Tenant: api.TenantSpec{Name: name}}, alloc, out, paths, obs, rec, registered)
+	res, err := p.finish(p.Policy(), name, api.Desired{Tenant: api.TenantSpec{Name: name}}, alloc, out, paths, obs, rec, registered, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
@@ -95,16 +94,19 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	// Scope the plan to the changed objects and what the change causes:
+	// drift elsewhere in the tenant shows in the plans of its own objects.
+	var before []*steps.Action
 	if registered {
-		// Scope the plan to the changed objects and what the change causes:
-		// drift elsewhere in the tenant shows in the plans of its own objects.
-		before, _, err := p.build(ctx, rec.Desired, rec.Allocation, obs)
-		if err != nil {
+		if before, _, err = p.build(ctx, rec.Desired, rec.Allocation, obs); err != nil {
 			return nil, err
 		}
-		actions = scope(actions, before, req.Changes)
 	}
-	return p.finish(pol, req.Tenant, desired, alloc, actions, paths, obs, rec, registered)
+	in := scopeOf(req.Changes)
+	if registered {
+		actions = in.filter(actions, before)
+	}
+	return p.finish(pol, req.Tenant, desired, alloc, actions, paths, obs, rec, registered, in)
 }
 
 // Drift plans the registered desired state of a tenant without a change: the
@@ -123,11 +125,11 @@ func (p *Planner) Drift(ctx context.Context, name string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.finish(p.Policy(), name, rec.Desired, rec.Allocation, actions, paths, obs, rec, true)
+	return p.finish(p.Policy(), name, rec.Desired, rec.Allocation, actions, paths, obs, rec, true, nil)
 }
 
 func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired, alloc api.Allocation,
-	actions []*steps.Action, paths []steps.Anchor, obs *observation, rec store.TenantRecord, registered bool) (*Result, error) {
+	actions []*steps.Action, paths []ownedPath, obs *observation, rec store.TenantRecord, registered bool, in scope) (*Result, error) {
 	stepList := make([]api.Step, 0, len(actions))
 	for i, a := range actions {
 		if d := policy.Evaluate(pol, a.Step); !d.Allowed {
@@ -136,7 +138,7 @@ func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired,
 		}
 		stepList = append(stepList, a.Step)
 	}
-	fp, err := fingerprint(obs, alloc, paths)
+	fp, err := fingerprint(obs, alloc, paths, in)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +146,8 @@ func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired,
 		Tenant: tenant, HostID: p.HostID, PolicyRevision: pol.Revision(), Fingerprint: fp,
 		Desired: desired, Allocation: alloc, Steps: stepList,
 	}
-	if pl.Digest, err = api.ComputeDigest(&pl); err != nil {
+	view := in.view(pl)
+	if pl.Digest, err = api.ComputeDigest(&view); err != nil {
 		return nil, err
 	}
 	rec.Name, rec.Desired, rec.Allocation = tenant, desired, alloc
@@ -239,45 +242,6 @@ func merge(d api.Desired, req api.PlanRequest) (api.Desired, error) {
 	}
 	sort.Slice(out.Services, func(i, j int) bool { return out.Services[i].Kind < out.Services[j].Kind })
 	return out, nil
-}
-
-// scope keeps the actions of the changed objects and the actions the change
-// causes (present now, absent from the plan of the registered state).
-func scope(after, before []*steps.Action, changes []api.Change) []*steps.Action {
-	objects := map[string]bool{}
-	for _, c := range changes {
-		switch c.Kind {
-		case api.ObjectTenant:
-			objects["tenant"] = true
-		case api.ObjectWorkspace:
-			name := c.Name
-			if c.Workspace != nil {
-				name = c.Workspace.Name
-			}
-			objects["workspace:"+name] = true
-		case api.ObjectService:
-			name := c.Name
-			if c.Service != nil {
-				name = string(c.Service.Kind)
-			}
-			objects["service:"+name] = true
-		}
-	}
-	had := map[string]bool{}
-	for _, a := range before {
-		had[actionKey(a)] = true
-	}
-	var out []*steps.Action
-	for _, a := range after {
-		if objects[a.Object] || !had[actionKey(a)] {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func actionKey(a *steps.Action) string {
-	return string(a.Step.Kind) + "\x00" + a.Step.Path + "\x00" + a.Step.Unit + "\x00" + a.Step.ContentSHA256 + "\x00" + strings.Join(a.Step.Argv, "\x00")
 }
 
 // probe returns the first free slot scanning from a start derived from key,

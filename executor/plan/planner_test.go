@@ -270,3 +270,62 @@ func TestPlanScopesToChangedObject(t *testing.T) {
 		t.Errorf("workspace plan lacks its directory: %q", wres.Plan.Summaries())
 	}
 }
+
+// Terraform plans every resource, then plans each again right before
+// applying it. A workspace's plan must not move when its tenant is changed
+// first in the same run.
+func TestWorkspacePlanStableAcrossTenantChange(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	spec := api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment}
+	res, err := f.planner.Plan(ctx, tenantReq(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PutTenant(ctx, res.Record); err != nil {
+		t.Fatal(err)
+	}
+	ws := api.PlanRequest{Tenant: "acme", Changes: []api.Change{{Kind: api.ObjectWorkspace, Action: api.ActionApply,
+		Workspace: &api.WorkspaceSpec{Name: "main", Files: map[string]string{"AGENTS.md": "# hi\n"}}}}}
+	first, err := f.planner.Plan(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the tenant's own change lands first: new display name, labels, port
+	changed := spec
+	changed.DisplayName, changed.Labels, changed.GatewayPort = "Acme Inc", map[string]string{"tier": "gold"}, 20100
+	tres, err := f.planner.Plan(ctx, tenantReq(changed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PutTenant(ctx, tres.Record); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.planner.Plan(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first.Plan.Summaries(), again.Plan.Summaries()); diff != "" {
+		t.Errorf("workspace steps moved (-first +again):\n%s", diff)
+	}
+	if first.Plan.Digest != again.Plan.Digest {
+		t.Errorf("workspace digest moved: %s -> %s", first.Plan.Digest, again.Plan.Digest)
+	}
+	// ...while a change of the workspace itself does move it
+	ws.Changes[0].Workspace.Files["AGENTS.md"] = "# bye\n"
+	other, err := f.planner.Plan(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Plan.Digest == again.Plan.Digest {
+		t.Error("a different workspace spec kept the digest")
+	}
+	// and the caused openclaw.json step is listed, owned by the tenant
+	var caused bool
+	for _, s := range first.Plan.Steps {
+		caused = caused || s.Object == "tenant" && strings.HasSuffix(strings.Fields(s.Summary)[1], "openclaw.json")
+	}
+	if !caused {
+		t.Errorf("no caused openclaw.json step in %q", first.Plan.Summaries())
+	}
+}

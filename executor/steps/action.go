@@ -12,10 +12,7 @@ import (
 // apply and verify it. Actions are built by the Ensure*/unit constructors,
 // which return nil when the target already holds.
 type Action struct {
-	Step api.Step
-	// Object is what the step belongs to: "tenant", "workspace:<name>" or
-	// "service:<kind>". Planners use it to scope a plan to the changed objects.
-	Object string
+	Step api.Step // Step.Object says which tenant object the action belongs to
 
 	apply  func(ctx context.Context, h *Host) (Outcome, error)
 	verify func(ctx context.Context, h *Host) error

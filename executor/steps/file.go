@@ -104,15 +104,15 @@ func EnsureFile(kind api.StepKind, a Anchor, content []byte, o Owner, mode fs.Fi
 	case st.Exists && st.Type == fs.ModeSymlink:
 		// Replacing a planted link is safe (rename replaces the link itself),
 		// and the reviewer is told.
-		step.Summary = fmt.Sprintf("replace symlink %s with a file (%d bytes)", a.Path(), len(content))
+		step.Summary = fmt.Sprintf("replace symlink %s with a file", a.Path())
 		step.Reason = "a symlink stands where the file belongs"
 	case st.Exists && st.Type != 0:
 		return nil, &ErrConflict{fmt.Sprintf("%s exists and is not a regular file", a.Path())}
 	case !st.Exists:
-		step.Summary = fmt.Sprintf("write %s (%d bytes, %s:%s %s)", a.Path(), len(content), o.User, o.Group, step.Mode)
+		step.Summary = fmt.Sprintf("write %s (%s:%s %s)", a.Path(), o.User, o.Group, step.Mode)
 		step.Reason = "file does not exist"
 	case st.SHA256 != sum:
-		step.Summary = fmt.Sprintf("update %s (%d bytes, %s:%s %s)", a.Path(), len(content), o.User, o.Group, step.Mode)
+		step.Summary = fmt.Sprintf("update %s (%s:%s %s)", a.Path(), o.User, o.Group, step.Mode)
 		step.Reason = "content differs (sha256 " + short(st.SHA256) + ", want " + short(sum) + ")"
 	case st.UID != o.UID || st.GID != o.GID || st.Mode != mode:
 		step.Summary = fmt.Sprintf("set %s to %s:%s %s", a.Path(), o.User, o.Group, step.Mode)

@@ -136,9 +136,6 @@ func TestAccWorkspaceResource_invalidConfig(t *testing.T) {
 }
 
 func TestAccWorkspaceResource_changedWithTenant(t *testing.T) {
-	t.Skip("KNOWN DEFECT (issue 3 stays open): the executor's plan digest covers the tenant's whole merged desired state, " +
-		"so applying the tenant first changes the workspace's digest and Terraform reports an inconsistent final plan; " +
-		"the fake-executor variant of this test shows the intended per-object digest")
 	testWorkspaceChangedWithTenant(t, realHost(t))
 }
 
