@@ -42,9 +42,9 @@ func testAccPreCheck(t *testing.T) {
 	}
 }
 
-// testHost is where a test's resources live: the throwaway host with the
-// real executor, or the in-process fake executor. exec runs a command as
-// root on that host, for drift and for checks the provider cannot make.
+// testHost is where a test's resources live: a throwaway host with the real
+// executor running inside as a unit. exec runs a command as root on that
+// host, for drift and for checks the provider cannot make.
 type testHost struct {
 	exec func(argv ...string) (string, error)
 }
@@ -81,15 +81,6 @@ func realHost(t *testing.T) testHost {
 		}
 		return string(out), nil
 	}}
-}
-
-// fakeHost starts the in-process fake executor and points the provider at
-// it through MISSIONCONTROL_ENDPOINT (so the test cannot run in parallel).
-func fakeHost(t *testing.T) (testHost, *fakeExecutor) {
-	t.Helper()
-	f := newFakeExecutor(t)
-	t.Setenv(provider.EnvEndpoint, f.endpoint)
-	return testHost{exec: f.exec}, f
 }
 
 // mustExec is exec that returns an error for use in PreConfig and checks.

@@ -20,11 +20,6 @@ const (
 
 func TestAccServiceResource_lifecycle(t *testing.T) { testServiceLifecycle(t, realHost(t)) }
 
-func TestServiceResource_lifecycleFakeExecutor(t *testing.T) {
-	host, _ := fakeHost(t)
-	testServiceLifecycle(t, host)
-}
-
 func testServiceLifecycle(t *testing.T, host testHost) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -103,11 +98,6 @@ func TestAccServiceResource_invalidConfig(t *testing.T) {
 }
 
 func TestAccQuickstart(t *testing.T) { testQuickstart(t, realHost(t)) }
-
-func TestQuickstartFakeExecutor(t *testing.T) {
-	host, _ := fakeHost(t)
-	testQuickstart(t, host)
-}
 
 // testQuickstart applies examples/quickstart as a user would: two tenants,
 // each with a workspace and a gateway, in one apply.

@@ -23,11 +23,6 @@ const (
 
 func TestAccTenantResource_lifecycle(t *testing.T) { testTenantLifecycle(t, realHost(t)) }
 
-func TestTenantResource_lifecycleFakeExecutor(t *testing.T) {
-	host, _ := fakeHost(t)
-	testTenantLifecycle(t, host)
-}
-
 func testTenantLifecycle(t *testing.T, host testHost) {
 	uid := statecheck.CompareValue(compare.ValuesSame())
 	update := func(displayName string) config.Variables {
@@ -131,11 +126,6 @@ func testTenantLifecycle(t *testing.T, host testHost) {
 }
 
 func TestAccTenantResource_policyDenied(t *testing.T) { testTenantPolicyDenied(t, realHost(t)) }
-
-func TestTenantResource_policyDeniedFakeExecutor(t *testing.T) {
-	host, _ := fakeHost(t)
-	testTenantPolicyDenied(t, host)
-}
 
 // A port the validators accept but the host's policy does not is a plan
 // error on the attribute, quoting the rule.

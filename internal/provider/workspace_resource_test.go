@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
@@ -18,11 +19,6 @@ const (
 )
 
 func TestAccWorkspaceResource_lifecycle(t *testing.T) { testWorkspaceLifecycle(t, realHost(t)) }
-
-func TestWorkspaceResource_lifecycleFakeExecutor(t *testing.T) {
-	host, _ := fakeHost(t)
-	testWorkspaceLifecycle(t, host)
-}
 
 func testWorkspaceLifecycle(t *testing.T, host testHost) {
 	resource.Test(t, resource.TestCase{
@@ -81,38 +77,6 @@ func testWorkspaceLifecycle(t *testing.T, host testHost) {
 	})
 }
 
-// A job that fails half way leaves what it did; Terraform records it
-// (tainted) and the next apply finishes the job.
-func TestWorkspaceResource_failedJobFakeExecutor(t *testing.T) {
-	host, fake := fakeHost(t)
-	failOn := func(path string) func() {
-		return func() {
-			fake.mu.Lock()
-			defer fake.mu.Unlock()
-			fake.failPath = path
-		}
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             tenantDecommissioned(host, "acme"),
-		Steps: []resource.TestStep{
-			{
-				PreConfig:   failOn(workspaceDir + "/AGENTS.md"),
-				ConfigFile:  testConfig("workspace_resource", "basic.tf"),
-				ExpectError: regexp.MustCompile(`(?s)Job Failed.*job-\d+ for workspace "acme/main" failed at step \d+ of \d+,.*AGENTS.md.*exit\s+code\s+1.*No\s+space\s+left\s+on\s+device.*terraform\s+untaint`),
-			},
-			{
-				PreConfig:  failOn(""),
-				ConfigFile: testConfig("workspace_resource", "basic.tf"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionDestroyBeforeCreate),
-					plancheck.ExpectResourceAction(tenantAddr, plancheck.ResourceActionNoop),
-				}},
-			},
-		},
-	})
-}
-
 func TestAccWorkspaceResource_invalidConfig(t *testing.T) {
 	t.Parallel()
 	testCases := map[string]string{
@@ -137,11 +101,6 @@ func TestAccWorkspaceResource_invalidConfig(t *testing.T) {
 
 func TestAccWorkspaceResource_changedWithTenant(t *testing.T) {
 	testWorkspaceChangedWithTenant(t, realHost(t))
-}
-
-func TestWorkspaceResource_changedWithTenantFakeExecutor(t *testing.T) {
-	host, _ := fakeHost(t)
-	testWorkspaceChangedWithTenant(t, host)
 }
 
 // One apply changes a tenant and its workspace. Both plans are reviewed
@@ -188,5 +147,40 @@ func TestAccWorkspaceResource_undeclaredModel(t *testing.T) {
 			},
 			ExpectError: regexp.MustCompile(`(?s)with missioncontrol_workspace.main.*model.*declared provider model`),
 		}},
+	})
+}
+
+// A job that fails half way (here: the workspace's filesystem is full) leaves
+// what it did; Terraform records the workspace as tainted and the next apply,
+// once the disk has room, finishes it.
+func TestAccWorkspaceResource_failedJob(t *testing.T) {
+	host := realHost(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             tenantDecommissioned(host, "acme"),
+		Steps: []resource.TestStep{
+			{ConfigFile: testConfig("workspace_resource", "tenant_only.tf")},
+			{
+				PreConfig: func() {
+					host.mustExec(t, "mkdir", "-p", workspaceDir)
+					host.mustExec(t, "mount", "-t", "tmpfs", "-o", "size=4k", "full", workspaceDir)
+					host.mustExec(t, "dd", "if=/dev/zero", "of="+workspaceDir+"/.fill", "bs=4096", "count=1")
+				},
+				ConfigFile:  testConfig("workspace_resource", "basic.tf"),
+				ExpectError: regexp.MustCompile(`(?s)Job Failed.*workspace "acme/main".*AGENTS\.md.*no\s+space\s+left\s+on\s+device.*terraform\s+untaint`),
+			},
+			{
+				PreConfig:  func() { host.mustExec(t, "umount", workspaceDir) },
+				ConfigFile: testConfig("workspace_resource", "basic.tf"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(workspaceAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction(tenantAddr, plancheck.ResourceActionNoop),
+				}},
+				Check: func(*terraform.State) error {
+					_, err := host.exec("grep", "-q", "ACME support agent", workspaceDir+"/AGENTS.md")
+					return err
+				},
+			},
+		},
 	})
 }

@@ -1,0 +1,4 @@
+resource "missioncontrol_tenant" "acme" {
+  name        = "acme"
+  environment = "development"
+}
