@@ -51,11 +51,23 @@ export TF_CLI_CONFIG_FILE=$WORK/terraformrc TF_IN_AUTOMATION=1
 cp -r examples/quickstart "$WORK/quickstart"
 cd "$WORK/quickstart"
 
+# tf runs terraform, keeps its whole output in $WORK/tf.log and fails the
+# demo (showing the log) when terraform fails.
+tf() {
+  if ! terraform "$1" -input=false -no-color "${@:2}" > "$WORK/tf.log" 2>&1; then
+    cat "$WORK/tf.log" >&2
+    echo "make demo: terraform $1 failed" >&2
+    exit 1
+  fi
+}
+
 say "terraform plan: a dry run on the host (nothing changes)"
-terraform plan -input=false -no-color -out=tfplan 2>&1 | grep -v "Warning: Provider development overrides" | sed -n '/Terraform will perform/,$p'
+tf plan -out=tfplan
+sed -n '/Terraform will perform/,$p' "$WORK/tf.log"
 
 say "terraform apply: runs exactly the reviewed steps"
-terraform apply -input=false -no-color tfplan 2>&1 | grep -E "Creat|Apply complete|Error" || true
+tf apply tfplan
+grep -E "Creat|Apply complete" "$WORK/tf.log"
 
 say "the tenants on the host"
 for t in acme globex; do
@@ -66,10 +78,12 @@ terraform state list
 terraform output -no-color 2>/dev/null || true
 
 say "a second plan is empty: the host matches"
-terraform plan -input=false -no-color -detailed-exitcode >/dev/null 2>&1 && echo "no changes" || echo "plan not empty (exit $?)"
+tf plan -detailed-exitcode
+echo "no changes"
 
 say "terraform destroy: decommission with a verified archive"
-terraform destroy -input=false -no-color -auto-approve 2>&1 | grep -E "Destr|Error" || true
+tf destroy -auto-approve
+grep -E "Destr" "$WORK/tf.log"
 $MISSIONCONTROL_HOST_EXEC ls -l /var/lib/missioncontrol/archives/
 
 say "tear down the throwaway host"
