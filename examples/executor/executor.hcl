@@ -68,3 +68,21 @@ commands {
   visudo    = "/usr/sbin/visudo"
   tar       = "/usr/bin/tar"
 }
+
+# Gateway health probes: systemd state of every tenant's gateway unit (one
+# systemctl call per round) and, with http = true, GET /healthz then /readyz
+# on the gateway's loopback port. Incidents open after open_after bad probes
+# in a row and close after close_after good ones; availability is computed
+# from the stored status transitions.
+health {
+  interval      = "15s" # plus up to 10% random jitter per round
+  open_after    = 3
+  close_after   = 2
+  probe_timeout = "2s" # shorter than interval
+  # false while gateway.command is a stand-in without health endpoints (the
+  # default sleep); true for real OpenClaw gateways.
+  http = false
+  # This many restarts (NRestarts rising) within the window is a crash loop.
+  crash_loop_restarts = 3
+  crash_loop_window   = "10m"
+}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -36,6 +37,7 @@ type Config struct {
 	Gateway  Gateway
 	Systemd  Systemd
 	Commands Commands
+	Health   Health
 
 	// Positions records where each setting was read from, keyed by the
 	// dotted field name ("tenants.port_stride") and by block name
@@ -79,6 +81,29 @@ type Systemd struct {
 	UnitDir string
 }
 
+// Health says how the executor probes tenants' gateways (executor/health).
+type Health struct {
+	// Interval is the time between probe rounds; each round also waits a
+	// random extra of up to a tenth of it (jitter), so that many executors
+	// do not probe in step.
+	Interval time.Duration
+	// OpenAfter consecutive bad probes open an incident; CloseAfter
+	// consecutive good ones close it.
+	OpenAfter  int
+	CloseAfter int
+	// ProbeTimeout bounds one probe round's systemctl call and each HTTP
+	// probe; it must be shorter than Interval.
+	ProbeTimeout time.Duration
+	// HTTP also asks the gateway's /healthz and /readyz on loopback. Leave it
+	// false while gateway.command is a stand-in without those endpoints
+	// (the default `sleep infinity`); set it true for real OpenClaw gateways.
+	HTTP bool
+	// CrashLoopRestarts restarts (NRestarts rising) within CrashLoopWindow
+	// make a crash loop.
+	CrashLoopRestarts int
+	CrashLoopWindow   time.Duration
+}
+
 // Commands are the absolute paths of the host tools the executor runs.
 type Commands struct {
 	Groupadd  string
@@ -118,6 +143,14 @@ func Default() Config {
 			UnitTemplate: "missioncontrol-gateway@.service",
 		},
 		Systemd: Systemd{UnitDir: "/etc/systemd/system"},
+		Health: Health{
+			Interval:          15 * time.Second,
+			OpenAfter:         3,
+			CloseAfter:        2,
+			ProbeTimeout:      2 * time.Second,
+			CrashLoopRestarts: 3,
+			CrashLoopWindow:   10 * time.Minute,
+		},
 		Commands: Commands{
 			Groupadd:  "/usr/sbin/groupadd",
 			Useradd:   "/usr/sbin/useradd",
@@ -209,6 +242,14 @@ func (c *Config) settings() map[string]any {
 		"commands.systemctl": &c.Commands.Systemctl,
 		"commands.visudo":    &c.Commands.Visudo,
 		"commands.tar":       &c.Commands.Tar,
+
+		"health.interval":            &c.Health.Interval,
+		"health.open_after":          &c.Health.OpenAfter,
+		"health.close_after":         &c.Health.CloseAfter,
+		"health.probe_timeout":       &c.Health.ProbeTimeout,
+		"health.http":                &c.Health.HTTP,
+		"health.crash_loop_restarts": &c.Health.CrashLoopRestarts,
+		"health.crash_loop_window":   &c.Health.CrashLoopWindow,
 	}
 }
 
@@ -221,7 +262,10 @@ func (c *Config) settings() map[string]any {
 //   - 1024 <= port_min, port_max <= 65535, port_min+4 <= port_max;
 //   - port_stride is 20;
 //   - gateway.unit_template ends in "@.service";
-//   - gateway.command is an argv with an absolute path first.
+//   - gateway.command is an argv with an absolute path first;
+//   - health: 1s <= interval <= 1h, 0 < probe_timeout < interval,
+//     open_after and close_after 1..100, crash_loop_restarts 2..100,
+//     crash_loop_window >= interval.
 func (c Config) Validate() error {
 	v := validator{pos: c.Positions}
 
@@ -286,6 +330,8 @@ func (c Config) Validate() error {
 	v.path("commands.systemctl", cmds.Systemctl)
 	v.path("commands.visudo", cmds.Visudo)
 	v.path("commands.tar", cmds.Tar)
+
+	v.health(c.Health)
 
 	return errors.Join(v.errs...)
 }
@@ -368,4 +414,25 @@ func formatList(l []string) string {
 		q[i] = strconv.Quote(s)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func (v *validator) health(h Health) {
+	if h.Interval < time.Second || h.Interval > time.Hour {
+		v.fail("health.interval", strconv.Quote(h.Interval.String()), ErrHealthInterval)
+	}
+	if h.ProbeTimeout <= 0 || h.ProbeTimeout >= h.Interval {
+		v.fail("health.probe_timeout", strconv.Quote(h.ProbeTimeout.String()), ErrProbeTimeout)
+	}
+	if h.OpenAfter < 1 || h.OpenAfter > 100 {
+		v.fail("health.open_after", strconv.Itoa(h.OpenAfter), ErrProbeCount)
+	}
+	if h.CloseAfter < 1 || h.CloseAfter > 100 {
+		v.fail("health.close_after", strconv.Itoa(h.CloseAfter), ErrProbeCount)
+	}
+	if h.CrashLoopRestarts < 2 || h.CrashLoopRestarts > 100 {
+		v.fail("health.crash_loop_restarts", strconv.Itoa(h.CrashLoopRestarts), ErrCrashLoopRestarts)
+	}
+	if h.CrashLoopWindow < h.Interval {
+		v.fail("health.crash_loop_window", strconv.Quote(h.CrashLoopWindow.String()), ErrCrashLoopWindow)
+	}
 }

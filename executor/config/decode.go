@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -103,6 +104,20 @@ func store(ptr any, val cty.Value) error {
 			return fmt.Errorf("%w: must be a list of strings", ErrType)
 		}
 		*p = l
+	case *bool:
+		if val.Type() != cty.Bool {
+			return fmt.Errorf("%w: must be true or false", ErrType)
+		}
+		*p = val.True()
+	case *time.Duration:
+		if val.Type() != cty.String {
+			return fmt.Errorf("%w: must be a duration string like \"15s\"", ErrType)
+		}
+		d, err := time.ParseDuration(val.AsString())
+		if err != nil {
+			return ErrDuration
+		}
+		*p = d
 	case *os.FileMode:
 		if val.Type() != cty.String {
 			return fmt.Errorf("%w: must be a string", ErrType)

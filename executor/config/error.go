@@ -28,6 +28,13 @@ var (
 	ErrPortStride   = errors.New("must be 20")
 	ErrUnitTemplate = errors.New(`must be a template unit name ending in "@.service"`)
 	ErrCommand      = errors.New("must be an argv with an absolute, clean path first and no NUL or newline")
+
+	ErrDuration          = errors.New(`must be a duration like "15s" or "2m"`)
+	ErrHealthInterval    = errors.New("must be 1s..1h")
+	ErrProbeTimeout      = errors.New("must be positive and shorter than health.interval")
+	ErrProbeCount        = errors.New("must be 1..100 probes")
+	ErrCrashLoopRestarts = errors.New("must be 2..100 restarts")
+	ErrCrashLoopWindow   = errors.New("must be at least health.interval")
 )
 
 // Error is one problem with a configuration file. It prints like
