@@ -29,6 +29,39 @@ type TenantSpec struct {
 	// SudoCommands, when non-empty, installs a sudoers fragment that lets the
 	// tenant user run exactly these absolute command lines as root.
 	SudoCommands []string `json:"sudo_commands,omitempty"`
+	// ModelProviders are the LLM endpoints the tenant's gateway may use; a
+	// workspace's model names one of their models as "<provider>/<model id>".
+	ModelProviders []ModelProvider `json:"model_providers,omitempty"`
+	// Cron enables OpenClaw's scheduler; HeartbeatEvery (e.g. "30m") its
+	// heartbeat. Both are off by default: they make unprompted model calls.
+	Cron           bool   `json:"cron,omitempty"`
+	HeartbeatEvery string `json:"heartbeat_every,omitempty"`
+}
+
+// ModelProvider is an LLM endpoint of a tenant. Its API key is not part of
+// the spec (see the provider's write-only attribute); it lives only in the
+// tenant's credentials file on the host.
+type ModelProvider struct {
+	Name    string  `json:"name"`
+	BaseURL string  `json:"base_url"`
+	API     string  `json:"api"` // openai-completions, openai-responses or anthropic-messages
+	Models  []Model `json:"models"`
+}
+
+// Model is one model of a provider with its price in USD per 1M tokens.
+type Model struct {
+	ID            string `json:"id"`
+	Cost          Price  `json:"cost"`
+	ContextWindow int    `json:"context_window,omitempty"`
+	MaxTokens     int    `json:"max_tokens,omitempty"`
+}
+
+// Price is USD per 1M tokens by kind.
+type Price struct {
+	Input      float64 `json:"input"`
+	Output     float64 `json:"output"`
+	CacheRead  float64 `json:"cache_read"`
+	CacheWrite float64 `json:"cache_write"`
 }
 
 // Limits are systemd resource limits for the tenant's services; zero means
@@ -88,6 +121,11 @@ type Change struct {
 	Workspace *WorkspaceSpec `json:"workspace,omitempty"`
 	Service   *ServiceSpec   `json:"service,omitempty"`
 	Name      string         `json:"name,omitempty"`
+	// APIKeys (tenant changes only) are model provider API keys by provider
+	// name. They are written to the tenant's root-only credentials file and
+	// are never registered, stored with a job, audited or shown in a plan;
+	// nil leaves the credentials file as it is.
+	APIKeys map[string]string `json:"api_keys,omitempty"`
 }
 
 // PlanRequest asks for a dry run of changes to one tenant. The executor

@@ -74,6 +74,15 @@ type Gateway struct {
 	// UnitTemplate is the systemd template unit, e.g.
 	// "missioncontrol-gateway@.service".
 	UnitTemplate string
+	// Readiness is how a job decides a started gateway is up: "http" waits
+	// for /healthz then /readyz on its port (the real OpenClaw gateway),
+	// "none" only for systemd's active state (a light stand-in command).
+	Readiness string
+	// ReadyTimeout bounds the readiness wait, in seconds.
+	ReadyTimeout int
+	// Egress is what gateways may reach: "localhost" (model providers on
+	// this host) or "any" (remote model providers).
+	Egress string
 }
 
 // Systemd says where the executor installs units.
@@ -141,6 +150,9 @@ func Default() Config {
 		Gateway: Gateway{
 			Command:      []string{"/usr/bin/sleep", "infinity"},
 			UnitTemplate: "missioncontrol-gateway@.service",
+			Readiness:    "none",
+			ReadyTimeout: 120,
+			Egress:       "localhost",
 		},
 		Systemd: Systemd{UnitDir: "/etc/systemd/system"},
 		Health: Health{
@@ -231,6 +243,9 @@ func (c *Config) settings() map[string]any {
 
 		"gateway.command":       &c.Gateway.Command,
 		"gateway.unit_template": &c.Gateway.UnitTemplate,
+		"gateway.readiness":     &c.Gateway.Readiness,
+		"gateway.ready_timeout": &c.Gateway.ReadyTimeout,
+		"gateway.egress":        &c.Gateway.Egress,
 
 		"systemd.unit_dir": &c.Systemd.UnitDir,
 
@@ -317,6 +332,15 @@ func (c Config) Validate() error {
 	}
 	if !unitTemplateRE.MatchString(g.UnitTemplate) {
 		v.fail("gateway.unit_template", strconv.Quote(g.UnitTemplate), ErrUnitTemplate)
+	}
+	if g.Readiness != "http" && g.Readiness != "none" {
+		v.fail("gateway.readiness", strconv.Quote(g.Readiness), ErrReadiness)
+	}
+	if g.ReadyTimeout < 1 || g.ReadyTimeout > 3600 {
+		v.fail("gateway.ready_timeout", strconv.Itoa(g.ReadyTimeout), ErrReadyTimeout)
+	}
+	if g.Egress != "localhost" && g.Egress != "any" {
+		v.fail("gateway.egress", strconv.Quote(g.Egress), ErrEgress)
 	}
 
 	v.dir("systemd.unit_dir", c.Systemd.UnitDir)

@@ -28,6 +28,9 @@ var (
 	ErrPortStride   = errors.New("must be 20")
 	ErrUnitTemplate = errors.New(`must be a template unit name ending in "@.service"`)
 	ErrCommand      = errors.New("must be an argv with an absolute, clean path first and no NUL or newline")
+	ErrReadiness    = errors.New(`must be "http" or "none"`)
+	ErrReadyTimeout = errors.New("must be 1..3600 seconds")
+	ErrEgress       = errors.New(`must be "localhost" or "any"`)
 
 	ErrDuration          = errors.New(`must be a duration like "15s" or "2m"`)
 	ErrHealthInterval    = errors.New("must be 1s..1h")

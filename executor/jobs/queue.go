@@ -133,7 +133,7 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 		JobID: job.ID, Outcome: "accepted", Data: mustJSON(map[string]any{"digest": job.Digest, "steps": res.Plan.Summaries(), "retry_of": retryOf})}); err != nil {
 		return api.Job{}, err
 	}
-	if err := q.store.CreateJob(ctx, store.JobRecord{Job: job, Request: req}); err != nil {
+	if err := q.store.CreateJob(ctx, store.JobRecord{Job: job, Request: withoutSecrets(req)}); err != nil {
 		return api.Job{}, fmt.Errorf("create job: %w", err)
 	}
 	q.wg.Add(1)
@@ -309,4 +309,17 @@ func newID(now time.Time) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return "job-" + strconv.FormatInt(now.UnixMilli(), 36) + "-" + hex.EncodeToString(b)
+}
+
+// withoutSecrets is the request as stored with its job: API keys never reach
+// the database (a retry plans without them and leaves the credentials file
+// as the first run wrote it).
+func withoutSecrets(req api.SubmitRequest) api.SubmitRequest {
+	out := req
+	out.Changes = make([]api.Change, len(req.Changes))
+	for i, c := range req.Changes {
+		c.APIKeys = nil
+		out.Changes[i] = c
+	}
+	return out
 }

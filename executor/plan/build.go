@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
@@ -66,7 +68,10 @@ func listeningPorts() map[int]bool {
 
 // build lists every action that brings the host to the desired state, in
 // order, and every path it looked at (for the fingerprint).
-func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, obs *observation) ([]*steps.Action, []ownedPath, error) {
+//
+// keys are model provider API keys from the request; nil leaves the tenant's
+// credentials file alone (plans that carry no keys must not remove them).
+func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, obs *observation, keys map[string]string) ([]*steps.Action, []ownedPath, error) {
 	l := NewLayout(p.Config, d.Tenant.Name)
 	h := p.Host
 	var (
@@ -141,6 +146,30 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	}
 	tokenChanged := secret != nil
 
+	credsChanged := false
+	if keys != nil {
+		creds := l.configAnchor(l.CredentialsFile)
+		paths = append(paths, ownedPath{"tenant", creds})
+		content, err := openclaw.RenderCredentialsEnv(keys)
+		if err != nil {
+			return nil, nil, &api.Error{Code: api.CodeInvalidRequest, Field: "tenant.api_keys", Message: err.Error()}
+		}
+		var act *steps.Action
+		if content == nil {
+			act, err = steps.RemoveFile(creds, "no model provider API keys are given")
+		} else if act, err = steps.EnsureFile(api.StepEnsureSecret, creds, content, root, 0o600); act != nil {
+			// The keys are secrets: the plan says that they change, never
+			// what they are or hash to.
+			act.Step.ContentSHA256 = ""
+			act.Step.Summary = "write model provider API keys to " + creds.Path() + " (root:root 0600, not shown)"
+			act.Step.Reason = "the API keys differ from the ones on the host"
+		}
+		if err := add("tenant", act, err); err != nil {
+			return nil, nil, err
+		}
+		credsChanged = act != nil
+	}
+
 	// sudoers fragment: present exactly when the spec lists commands
 	sud := l.sudoersAnchor()
 	paths = append(paths, ownedPath{"tenant", sud})
@@ -213,12 +242,12 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	switch {
 	case gw != nil && gw.Enabled && !d.Tenant.Suspended:
 		if act := steps.EnableUnit(h, l.Unit, st); act != nil {
-			out = append(out, objectOf("service:gateway", act))
-		} else if configChanged || envChanged || tokenChanged || unitFilesChanged {
+			out = append(out, objectOf("service:gateway", p.ready(act, l.Unit, a.GatewayPort)))
+		} else if configChanged || envChanged || tokenChanged || credsChanged || unitFilesChanged {
 			// A restart is caused by the tenant's files; a plan of a change
 			// that rewrites them (a workspace added to openclaw.json, say)
 			// carries it as a caused step.
-			out = append(out, objectOf("tenant", steps.RestartUnit(h, l.Unit, "its configuration changed")))
+			out = append(out, objectOf("tenant", p.ready(steps.RestartUnit(h, l.Unit, "its configuration changed"), l.Unit, a.GatewayPort)))
 		}
 	default:
 		if act := steps.StopUnit(h, l.Unit, st); act != nil {
@@ -251,9 +280,31 @@ func renderError(err error) error {
 	var fe *openclaw.FieldError
 	if errors.As(err, &fe) {
 		e.Value = fe.Value
-		if rest, ok := strings.CutPrefix(fe.Field, "agents["); ok {
-			e.Field = "workspaces[" + strings.Replace(rest, "].id", "].name", 1)
+		switch {
+		case strings.HasPrefix(fe.Field, "agents["):
+			e.Field = "workspaces[" + strings.Replace(strings.TrimPrefix(fe.Field, "agents["), "].id", "].name", 1)
+		case strings.HasPrefix(fe.Field, "providers["):
+			e.Field = "tenant.model_providers[" + strings.TrimPrefix(fe.Field, "providers[")
+		case fe.Field == "heartbeat_every":
+			e.Field = "tenant.heartbeat_every"
 		}
 	}
 	return e
+}
+
+// ready makes a start or restart of the gateway wait for its readiness, as
+// the executor configuration says.
+func (p *Planner) ready(act *steps.Action, unit string, port int) *steps.Action {
+	g := p.Config.Gateway
+	if g.Readiness != "http" {
+		return act
+	}
+	timeout := time.Duration(g.ReadyTimeout) * time.Second
+	return steps.WithReady(act, unit, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		client := &http.Client{Timeout: 5 * time.Second}
+		_, err := openclaw.WaitHealthy(ctx, client, port, 500*time.Millisecond)
+		return err
+	})
 }

@@ -21,10 +21,12 @@ type Layout struct {
 	ConfigDir  string // <tenants.config_root>/<tenant>
 	EnvFile    string // <config dir>/gateway.env
 	TokenFile  string // <config dir>/token.env
-	Unit       string // missioncontrol-gateway@<tenant>.service
-	UnitFile   string // <unit dir>/missioncontrol-gateway@.service
-	DropInDir  string // <unit dir>/missioncontrol-gateway@<tenant>.service.d
-	Sudoers    string // <sudoers dir>/missioncontrol-<tenant>
+	// CredentialsFile holds model provider API keys (root only).
+	CredentialsFile string // <config dir>/credentials.env
+	Unit            string // missioncontrol-gateway@<tenant>.service
+	UnitFile        string // <unit dir>/missioncontrol-gateway@.service
+	DropInDir       string // <unit dir>/missioncontrol-gateway@<tenant>.service.d
+	Sudoers         string // <sudoers dir>/missioncontrol-<tenant>
 
 	cfg config.Config
 }
@@ -39,6 +41,7 @@ func NewLayout(cfg config.Config, tenant string) Layout {
 	l.ConfigDir = filepath.Join(cfg.Tenants.ConfigRoot, tenant)
 	l.EnvFile = filepath.Join(l.ConfigDir, "gateway.env")
 	l.TokenFile = filepath.Join(l.ConfigDir, "token.env")
+	l.CredentialsFile = filepath.Join(l.ConfigDir, "credentials.env")
 	l.Unit = GatewayUnit(cfg, tenant)
 	l.UnitFile = filepath.Join(cfg.Systemd.UnitDir, cfg.Gateway.UnitTemplate)
 	l.DropInDir = filepath.Join(cfg.Systemd.UnitDir, l.Unit+".d")

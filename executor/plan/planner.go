@@ -90,7 +90,7 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	if apiErr := pol.CheckDesired(desired, alloc); apiErr != nil {
 		return nil, apiErr
 	}
-	actions, paths, err := p.build(ctx, desired, alloc, obs)
+	actions, paths, err := p.build(ctx, desired, alloc, obs, apiKeys(req))
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	// drift elsewhere in the tenant shows in the plans of its own objects.
 	var before []*steps.Action
 	if registered {
-		if before, _, err = p.build(ctx, rec.Desired, rec.Allocation, obs); err != nil {
+		if before, _, err = p.build(ctx, rec.Desired, rec.Allocation, obs, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -121,7 +121,7 @@ func (p *Planner) Drift(ctx context.Context, name string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	actions, paths, err := p.build(ctx, rec.Desired, rec.Allocation, obs)
+	actions, paths, err := p.build(ctx, rec.Desired, rec.Allocation, obs, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -352,4 +352,15 @@ func conflict(err error) error {
 func (p *Planner) InstallTemplate(ctx context.Context) (*steps.Action, error) {
 	l := NewLayout(p.Config, "template")
 	return steps.EnsureFile(api.StepInstallUnit, l.unitAnchor(l.UnitFile), p.Render.UnitTemplate(), steps.Owner{User: "root", Group: "root"}, 0o644)
+}
+
+// apiKeys are the model provider API keys of the request's tenant change;
+// nil when it carries none.
+func apiKeys(req api.PlanRequest) map[string]string {
+	for _, c := range req.Changes {
+		if c.Kind == api.ObjectTenant && c.APIKeys != nil {
+			return c.APIKeys
+		}
+	}
+	return nil
 }

@@ -15,7 +15,17 @@ type Renderer struct{ Config config.Config }
 
 // GatewayConfig renders <state>/openclaw.json: one agent per workspace.
 func (r Renderer) GatewayConfig(l Layout, d api.Desired, port int) ([]byte, error) {
-	c := openclaw.TenantConfig{Port: port, StateDir: l.StateDir, LogFile: openclaw.DefaultLogFile(l.StateDir)}
+	t := d.Tenant
+	c := openclaw.TenantConfig{Port: port, StateDir: l.StateDir, LogFile: openclaw.DefaultLogFile(l.StateDir),
+		Cron: t.Cron, HeartbeatEvery: t.HeartbeatEvery}
+	for _, mp := range t.ModelProviders {
+		p := openclaw.ModelProvider{Name: mp.Name, BaseURL: mp.BaseURL, API: mp.API}
+		for _, m := range mp.Models {
+			p.Models = append(p.Models, openclaw.Model{ID: m.ID, ContextWindow: m.ContextWindow, MaxTokens: m.MaxTokens,
+				Cost: openclaw.Price{Input: m.Cost.Input, Output: m.Cost.Output, CacheRead: m.Cost.CacheRead, CacheWrite: m.Cost.CacheWrite}})
+		}
+		c.Providers = append(c.Providers, p)
+	}
 	for _, w := range d.Workspaces {
 		c.Agents = append(c.Agents, openclaw.Agent{ID: w.Name, Workspace: l.Workspace(w.Name), Model: w.Model})
 	}
@@ -46,6 +56,7 @@ func (r Renderer) TokenEnv(secret string) ([]byte, error) { return openclaw.Rend
 func (r Renderer) UnitTemplate() []byte {
 	return openclaw.UnitTemplate(openclaw.UnitOptions{
 		ConfigRoot: r.Config.Tenants.ConfigRoot, TenantsRoot: r.Config.Tenants.Root, Command: r.Config.Gateway.Command,
+		RemoteModels: r.Config.Gateway.Egress == "any",
 	})
 }
 

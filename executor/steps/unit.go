@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 )
@@ -92,4 +93,26 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// WithReady makes an action that starts or restarts unit also wait, once
+// systemd reports the unit up, until ready says the service itself is ready.
+// When it is not, the error carries the unit's status with its last log
+// lines, so a failed start explains itself.
+func WithReady(a *Action, unit string, ready func(ctx context.Context) error) *Action {
+	verify := a.verify
+	a.Step.Summary += " and wait until it is ready"
+	a.verify = func(ctx context.Context, h *Host) error {
+		if verify != nil {
+			if err := verify(ctx, h); err != nil {
+				return err
+			}
+		}
+		if err := ready(ctx); err != nil {
+			res, _ := h.Runner.Run(context.WithoutCancel(ctx), []string{h.Commands.Systemctl, "status", "--no-pager", "--full", "--lines=20", unit})
+			return fmt.Errorf("%s did not become ready: %w\n%s", unit, err, strings.TrimSpace(string(res.Stdout)))
+		}
+		return nil
+	}
+	return a
 }
