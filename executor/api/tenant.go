@@ -36,6 +36,11 @@ type Tenant struct {
 	PendingSteps []Step      `json:"pending_steps,omitempty"`
 	LastJobID    string      `json:"last_job_id,omitempty"`
 	LastJobState JobState    `json:"last_job_state,omitempty"`
+	// MonthToDateUSD is the tenant's ingested model cost since the start of
+	// the current UTC month; MonthToDateUnpriced counts the messages of that
+	// period whose cost is unknown (not in MonthToDateUSD).
+	MonthToDateUSD      float64 `json:"month_to_date_usd"`
+	MonthToDateUnpriced int64   `json:"month_to_date_unpriced,omitempty"`
 }
 
 // TenantList is the answer to a tenant listing.

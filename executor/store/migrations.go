@@ -121,6 +121,48 @@ BEGIN SELECT RAISE(ABORT, 'audit head only moves forward by one'); END;
 CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
 BEGIN SELECT RAISE(ABORT, 'audit head cannot be deleted'); END;
 `,
+	// 2: model usage ingested from tenants' OpenClaw state dirs (usage.go).
+	`
+-- One row per message ever counted: the dedupe key. A message read again
+-- (overlap, truncation, an archive) finds its row and adds nothing.
+CREATE TABLE usage_records (
+	tenant TEXT NOT NULL,
+	agent  TEXT NOT NULL,
+	key    TEXT NOT NULL,
+	PRIMARY KEY (tenant, agent, key)
+) WITHOUT ROWID;
+
+-- Sums per tenant, UTC day, agent, provider, model and price table version
+-- ('' when OpenClaw recorded every cost). Updated in the transaction that
+-- inserts the messages' usage_records rows.
+CREATE TABLE usage_rollups (
+	tenant        TEXT NOT NULL,
+	day           TEXT NOT NULL,
+	agent         TEXT NOT NULL,
+	provider      TEXT NOT NULL,
+	model         TEXT NOT NULL,
+	price_version TEXT NOT NULL,
+	input         INTEGER NOT NULL,
+	output        INTEGER NOT NULL,
+	cache_read    INTEGER NOT NULL,
+	cache_write   INTEGER NOT NULL,
+	total_tokens  INTEGER NOT NULL,
+	nano_usd      INTEGER NOT NULL,
+	messages      INTEGER NOT NULL,
+	errors        INTEGER NOT NULL,
+	unpriced      INTEGER NOT NULL,
+	PRIMARY KEY (tenant, day, agent, provider, model, price_version)
+) WITHOUT ROWID;
+CREATE INDEX usage_rollups_day ON usage_rollups (day);
+
+-- How far each tenant's state dir has been read (usage.Cursor as JSON),
+-- written in the transaction that adds the last records it covers.
+CREATE TABLE usage_cursors (
+	tenant      TEXT PRIMARY KEY,
+	cursor_json TEXT NOT NULL,
+	updated_at  INTEGER NOT NULL
+);
+`,
 }
 
 // SchemaVersion returns the highest applied migration, 0 for a database
