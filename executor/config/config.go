@@ -38,6 +38,8 @@ type Config struct {
 	Systemd  Systemd
 	Commands Commands
 	Health   Health
+	Usage    Usage
+	Metrics  Metrics
 
 	// Positions records where each setting was read from, keyed by the
 	// dotted field name ("tenants.port_stride") and by block name
@@ -163,6 +165,7 @@ func Default() Config {
 			CrashLoopRestarts: 3,
 			CrashLoopWindow:   10 * time.Minute,
 		},
+		Usage: Usage{Interval: 30 * time.Second},
 		Commands: Commands{
 			Groupadd:  "/usr/sbin/groupadd",
 			Useradd:   "/usr/sbin/useradd",
@@ -265,6 +268,11 @@ func (c *Config) settings() map[string]any {
 		"health.http":                &c.Health.HTTP,
 		"health.crash_loop_restarts": &c.Health.CrashLoopRestarts,
 		"health.crash_loop_window":   &c.Health.CrashLoopWindow,
+
+		"usage.interval":    &c.Usage.Interval,
+		"usage.prices_file": &c.Usage.PricesFile,
+
+		"metrics.listen": &c.Metrics.Listen,
 	}
 }
 
@@ -280,7 +288,9 @@ func (c *Config) settings() map[string]any {
 //   - gateway.command is an argv with an absolute path first;
 //   - health: 1s <= interval <= 1h, 0 < probe_timeout < interval,
 //     open_after and close_after 1..100, crash_loop_restarts 2..100,
-//     crash_loop_window >= interval.
+//     crash_loop_window >= interval;
+//   - usage.interval is 0 (off) or 1s..24h, usage.prices_file a path when
+//     set, metrics.listen a loopback IP:port when set.
 func (c Config) Validate() error {
 	v := validator{pos: c.Positions}
 
@@ -356,6 +366,7 @@ func (c Config) Validate() error {
 	v.path("commands.tar", cmds.Tar)
 
 	v.health(c.Health)
+	v.usage(c.Usage, c.Metrics)
 
 	return errors.Join(v.errs...)
 }

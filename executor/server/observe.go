@@ -43,6 +43,9 @@ func (s *Server) observe(ctx context.Context, name string) (api.Tenant, error) {
 		}
 	}
 	t.Status = status(t)
+	if err := s.monthToDate(ctx, &t); err != nil {
+		return t, err
+	}
 	return t, nil
 }
 

@@ -29,6 +29,8 @@ type Server struct {
 	// GID is the group whose members may connect; -1 allows root only.
 	GID    int
 	Logger *slog.Logger
+	// Now is the clock for month-to-date usage (nil: time.Now).
+	Now func() time.Time
 
 	http *http.Server
 }
@@ -44,6 +46,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc(api.RouteRetryJob, s.handleRetry)
 	mux.HandleFunc(api.RouteListTenants, s.handleListTenants)
 	mux.HandleFunc(api.RouteGetTenant, s.handleGetTenant)
+	mux.HandleFunc(api.RouteUsage, s.handleUsage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &api.Error{Code: api.CodeNotFound, Message: "no route " + r.Method + " " + r.URL.Path})
 	})

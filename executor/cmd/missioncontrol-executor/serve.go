@@ -18,6 +18,7 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/metrics"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/policy"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/server"
@@ -127,6 +128,17 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 			return info
 		},
 	}
+	reg := metrics.New()
+	stopUsage, err := startUsage(ctx, cfg, st, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopUsage()
+	stopMetrics, err := startMetrics(cfg, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	ln, err := server.Listen(cfg.Listen.Socket, cfg.Listen.Mode, gid)
 	if err != nil {
 		return err
