@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -14,26 +15,31 @@ import (
 
 // TenantResourceModel is missioncontrol_tenant.
 type TenantResourceModel struct {
-	ID           types.String   `tfsdk:"id"`
-	Name         types.String   `tfsdk:"name"`
-	DisplayName  types.String   `tfsdk:"display_name"`
-	Environment  types.String   `tfsdk:"environment"`
-	Labels       types.Map      `tfsdk:"labels"`
-	Suspended    types.Bool     `tfsdk:"suspended"`
-	GatewayPort  types.Int64    `tfsdk:"gateway_port"`
-	Limits       types.Object   `tfsdk:"limits"`
-	SudoCommands types.List     `tfsdk:"sudo_commands"`
-	UnixUser     types.String   `tfsdk:"unix_user"`
-	UID          types.Int64    `tfsdk:"uid"`
-	GID          types.Int64    `tfsdk:"gid"`
-	Home         types.String   `tfsdk:"home"`
-	StateDir     types.String   `tfsdk:"state_dir"`
-	UnitName     types.String   `tfsdk:"unit_name"`
-	Status       types.String   `tfsdk:"status"`
-	LastJobID    types.String   `tfsdk:"last_job_id"`
-	PlannedSteps types.List     `tfsdk:"planned_steps"`
-	PlanDigest   types.String   `tfsdk:"plan_digest"`
-	Timeouts     timeouts.Value `tfsdk:"timeouts"`
+	ID           types.String `tfsdk:"id"`
+	Name         types.String `tfsdk:"name"`
+	DisplayName  types.String `tfsdk:"display_name"`
+	Environment  types.String `tfsdk:"environment"`
+	Labels       types.Map    `tfsdk:"labels"`
+	Suspended    types.Bool   `tfsdk:"suspended"`
+	GatewayPort  types.Int64  `tfsdk:"gateway_port"`
+	Limits       types.Object `tfsdk:"limits"`
+	SudoCommands types.List   `tfsdk:"sudo_commands"`
+	// ModelProviders is a list of ModelProviderModel.
+	ModelProviders types.List     `tfsdk:"model_providers"`
+	APIKeys        types.Map      `tfsdk:"api_keys_wo"` // write-only: only ever set in req.Config
+	Cron           types.Bool     `tfsdk:"cron"`
+	HeartbeatEvery types.String   `tfsdk:"heartbeat_every"`
+	UnixUser       types.String   `tfsdk:"unix_user"`
+	UID            types.Int64    `tfsdk:"uid"`
+	GID            types.Int64    `tfsdk:"gid"`
+	Home           types.String   `tfsdk:"home"`
+	StateDir       types.String   `tfsdk:"state_dir"`
+	UnitName       types.String   `tfsdk:"unit_name"`
+	Status         types.String   `tfsdk:"status"`
+	LastJobID      types.String   `tfsdk:"last_job_id"`
+	PlannedSteps   types.List     `tfsdk:"planned_steps"`
+	PlanDigest     types.String   `tfsdk:"plan_digest"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
 }
 
 // LimitsModel is the tenant's limits attribute.
@@ -49,6 +55,44 @@ var limitsAttrTypes = map[string]attr.Type{
 	"tasks_max":         types.Int64Type,
 }
 
+// ModelProviderModel is one element of model_providers.
+type ModelProviderModel struct {
+	Name    types.String `tfsdk:"name"`
+	BaseURL types.String `tfsdk:"base_url"`
+	API     types.String `tfsdk:"api"`
+	Models  []ModelModel `tfsdk:"models"`
+}
+
+// ModelModel is one model of a provider.
+type ModelModel struct {
+	ID            types.String `tfsdk:"id"`
+	Cost          *PriceModel  `tfsdk:"cost"`
+	ContextWindow types.Int64  `tfsdk:"context_window"`
+	MaxTokens     types.Int64  `tfsdk:"max_tokens"`
+}
+
+// PriceModel is a model's price in USD per 1M tokens.
+type PriceModel struct {
+	Input      types.Float64 `tfsdk:"input"`
+	Output     types.Float64 `tfsdk:"output"`
+	CacheRead  types.Float64 `tfsdk:"cache_read"`
+	CacheWrite types.Float64 `tfsdk:"cache_write"`
+}
+
+var (
+	priceAttrTypes = map[string]attr.Type{
+		"input": types.Float64Type, "output": types.Float64Type, "cache_read": types.Float64Type, "cache_write": types.Float64Type,
+	}
+	modelAttrTypes = map[string]attr.Type{
+		"id": types.StringType, "cost": types.ObjectType{AttrTypes: priceAttrTypes},
+		"context_window": types.Int64Type, "max_tokens": types.Int64Type,
+	}
+	modelProviderType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"name": types.StringType, "base_url": types.StringType, "api": types.StringType,
+		"models": types.ListType{ElemType: types.ObjectType{AttrTypes: modelAttrTypes}},
+	}}
+)
+
 func (m TenantResourceModel) target() target {
 	return target{kind: api.ObjectTenant, tenant: m.Name.ValueString()}
 }
@@ -59,11 +103,29 @@ func (m TenantResourceModel) target() target {
 func (m TenantResourceModel) Spec(ctx context.Context) (api.TenantSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	spec := api.TenantSpec{
-		Name:        m.Name.ValueString(),
-		DisplayName: m.DisplayName.ValueString(),
-		Environment: api.Environment(m.Environment.ValueString()),
-		GatewayPort: int(m.GatewayPort.ValueInt64()),
-		Suspended:   m.Suspended.ValueBool(),
+		Name:           m.Name.ValueString(),
+		DisplayName:    m.DisplayName.ValueString(),
+		Environment:    api.Environment(m.Environment.ValueString()),
+		GatewayPort:    int(m.GatewayPort.ValueInt64()),
+		Suspended:      m.Suspended.ValueBool(),
+		Cron:           m.Cron.ValueBool(),
+		HeartbeatEvery: m.HeartbeatEvery.ValueString(),
+	}
+	if !m.ModelProviders.IsNull() && !m.ModelProviders.IsUnknown() {
+		var providers []ModelProviderModel
+		diags.Append(m.ModelProviders.ElementsAs(ctx, &providers, false)...)
+		for _, p := range providers {
+			mp := api.ModelProvider{Name: p.Name.ValueString(), BaseURL: p.BaseURL.ValueString(), API: p.API.ValueString()}
+			for _, md := range p.Models {
+				m := api.Model{ID: md.ID.ValueString(), ContextWindow: int(md.ContextWindow.ValueInt64()), MaxTokens: int(md.MaxTokens.ValueInt64())}
+				if md.Cost != nil {
+					m.Cost = api.Price{Input: md.Cost.Input.ValueFloat64(), Output: md.Cost.Output.ValueFloat64(),
+						CacheRead: md.Cost.CacheRead.ValueFloat64(), CacheWrite: md.Cost.CacheWrite.ValueFloat64()}
+				}
+				mp.Models = append(mp.Models, m)
+			}
+			spec.ModelProviders = append(spec.ModelProviders, mp)
+		}
 	}
 	if !m.Labels.IsNull() {
 		diags.Append(m.Labels.ElementsAs(ctx, &spec.Labels, false)...)
@@ -83,13 +145,16 @@ func (m TenantResourceModel) Spec(ctx context.Context) (api.TenantSpec, diag.Dia
 	return spec, diags
 }
 
-// ApplyRequest is the dry run / submission of the configured tenant.
+// ApplyRequest is the dry run / submission of the configured tenant. Called
+// on the configuration, it carries the write-only API keys, which the plan
+// and state never hold.
 func (m TenantResourceModel) ApplyRequest(ctx context.Context) (api.PlanRequest, diag.Diagnostics) {
 	spec, diags := m.Spec(ctx)
-	return api.PlanRequest{
-		Tenant:  spec.Name,
-		Changes: []api.Change{{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &spec}},
-	}, diags
+	change := api.Change{Kind: api.ObjectTenant, Action: api.ActionApply, Tenant: &spec}
+	if !m.APIKeys.IsNull() && !m.APIKeys.IsUnknown() {
+		diags.Append(m.APIKeys.ElementsAs(ctx, &change.APIKeys, false)...)
+	}
+	return api.PlanRequest{Tenant: spec.Name, Changes: []api.Change{change}}, diags
 }
 
 // DestroyRequest decommissions the tenant (the executor archives it first).
@@ -160,6 +225,9 @@ func (m *TenantResourceModel) SetFrom(t *api.Tenant) {
 		m.Limits = limitsValue(d.Limits, m.Limits)
 		m.SudoCommands = stringListOrNull(d.SudoCommands, m.SudoCommands)
 		m.GatewayPort = int64OrNull(d.GatewayPort)
+		m.Cron = types.BoolValue(d.Cron)
+		m.HeartbeatEvery = stringOrNull(d.HeartbeatEvery)
+		m.ModelProviders = modelProvidersValue(d.ModelProviders, m.ModelProviders)
 	}
 	m.setAllocation(t.Allocation)
 	if t.Allocation.GatewayPort != 0 {
@@ -208,4 +276,39 @@ func limitsValue(l api.Limits, prior types.Object) types.Object {
 		"cpu_quota_percent": int64OrNull(l.CPUQuotaPercent),
 		"tasks_max":         int64OrNull(l.TasksMax),
 	})
+}
+
+// modelProvidersValue converts registered model providers for state,
+// keeping an omitted attribute null when there are none.
+func modelProvidersValue(ps []api.ModelProvider, prior types.List) types.List {
+	if len(ps) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.ListNull(modelProviderType)
+	}
+	// Keep the prior value when it says the same (an omitted cost and a
+	// cost of zeros are the same to the executor), so a refresh adds no diff.
+	if !prior.IsNull() && !prior.IsUnknown() {
+		was, diags := TenantResourceModel{ModelProviders: prior}.Spec(context.Background())
+		if !diags.HasError() && reflect.DeepEqual(was.ModelProviders, ps) {
+			return prior
+		}
+	}
+	elems := make([]attr.Value, 0, len(ps))
+	for _, p := range ps {
+		models := make([]attr.Value, 0, len(p.Models))
+		for _, m := range p.Models {
+			cost := types.ObjectValueMust(priceAttrTypes, map[string]attr.Value{
+				"input": types.Float64Value(m.Cost.Input), "output": types.Float64Value(m.Cost.Output),
+				"cache_read": types.Float64Value(m.Cost.CacheRead), "cache_write": types.Float64Value(m.Cost.CacheWrite),
+			})
+			models = append(models, types.ObjectValueMust(modelAttrTypes, map[string]attr.Value{
+				"id": types.StringValue(m.ID), "cost": cost,
+				"context_window": int64OrNull(m.ContextWindow), "max_tokens": int64OrNull(m.MaxTokens),
+			}))
+		}
+		elems = append(elems, types.ObjectValueMust(modelProviderType.AttrTypes, map[string]attr.Value{
+			"name": types.StringValue(p.Name), "base_url": types.StringValue(p.BaseURL), "api": types.StringValue(p.API),
+			"models": types.ListValueMust(types.ObjectType{AttrTypes: modelAttrTypes}, models),
+		}))
+	}
+	return types.ListValueMust(modelProviderType, elems)
 }

@@ -20,7 +20,8 @@ func nullTenant(name string) TenantResourceModel {
 		SudoCommands: types.ListNull(types.StringType), UnixUser: types.StringNull(), UID: types.Int64Null(),
 		GID: types.Int64Null(), Home: types.StringNull(), StateDir: types.StringNull(), UnitName: types.StringNull(),
 		Status: types.StringNull(), LastJobID: types.StringNull(), PlannedSteps: types.ListNull(types.StringType),
-		PlanDigest: types.StringNull(),
+		PlanDigest: types.StringNull(), ModelProviders: types.ListNull(modelProviderType),
+		APIKeys: types.MapNull(types.StringType), Cron: types.BoolNull(), HeartbeatEvery: types.StringNull(),
 	}
 }
 
@@ -84,6 +85,7 @@ func TestTenantSetFrom(t *testing.T) {
 	imported := nullTenant("acme")
 	imported.Environment = types.StringValue("development")
 	imported.Suspended = types.BoolValue(false)
+	imported.Cron = types.BoolValue(false)
 	imported.GatewayPort = types.Int64Value(20020)
 	imported.UnixUser = types.StringValue("mc-acme")
 	imported.UID, imported.GID = types.Int64Value(20001), types.Int64Value(20001)
@@ -165,4 +167,39 @@ func TestTenantSetPlannedAndObserved(t *testing.T) {
 	blind.SetObserved(nil, "job-1")
 	want.Status = types.StringNull()
 	checkModel(t, want, blind)
+}
+
+func TestTenantModelProvidersAndKeys(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	want := []api.ModelProvider{{Name: "fake", BaseURL: "http://127.0.0.1:18999/v1", API: "openai-completions",
+		Models: []api.Model{{ID: "fake-model-1", Cost: api.Price{Input: 3, Output: 15}, MaxTokens: 4096}}}}
+	m := nullTenant("acme")
+	m.Environment = types.StringValue("development")
+	// state form of want, then back: the round trip is lossless
+	m.ModelProviders = modelProvidersValue(want, types.ListNull(modelProviderType))
+	m.APIKeys = types.MapValueMust(types.StringType, map[string]attr.Value{"fake": types.StringValue("sk-1")})
+	m.HeartbeatEvery = types.StringValue("30m")
+	req, diags := m.ApplyRequest(ctx)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	c := req.Changes[0]
+	if diff := cmp.Diff(want, c.Tenant.ModelProviders); diff != "" {
+		t.Errorf("model providers (-want +got):\n%s", diff)
+	}
+	if c.APIKeys["fake"] != "sk-1" || c.Tenant.HeartbeatEvery != "30m" {
+		t.Errorf("change %+v", c)
+	}
+	// a refresh keeps a configured value that says the same (omitted cost)
+	prior := types.ListValueMust(modelProviderType, []attr.Value{types.ObjectValueMust(modelProviderType.AttrTypes, map[string]attr.Value{
+		"name": types.StringValue("fake"), "base_url": types.StringValue("http://x/v1"), "api": types.StringValue("openai-completions"),
+		"models": types.ListValueMust(types.ObjectType{AttrTypes: modelAttrTypes}, []attr.Value{types.ObjectValueMust(modelAttrTypes, map[string]attr.Value{
+			"id": types.StringValue("m"), "cost": types.ObjectNull(priceAttrTypes), "context_window": types.Int64Null(), "max_tokens": types.Int64Null(),
+		})}),
+	})})
+	same := []api.ModelProvider{{Name: "fake", BaseURL: "http://x/v1", API: "openai-completions", Models: []api.Model{{ID: "m"}}}}
+	if got := modelProvidersValue(same, prior); !got.Equal(prior) {
+		t.Errorf("refresh replaced an equal configured value: %v", got)
+	}
 }

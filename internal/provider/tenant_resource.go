@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -133,6 +134,78 @@ func (r *TenantResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 						Validators: []validator.Int64{int64validator.Between(16, 65535)},
 					},
 				},
+			},
+			"model_providers": schema.ListNestedAttribute{
+				MarkdownDescription: "LLM endpoints the tenant's OpenClaw gateway may call, rendered into its `openclaw.json`. A " +
+					"workspace's `model` names one of their models as `<provider>/<model id>`. Prices are USD per 1M tokens and " +
+					"drive OpenClaw's own cost records. API keys are not part of this list: see `api_keys_wo`. Defaults to none " +
+					"(the gateway then answers health probes but cannot run turns). Whether gateways may reach non-loopback " +
+					"endpoints is the executor's `gateway.egress` setting.",
+				Optional:   true,
+				Validators: []validator.List{listvalidator.SizeAtMost(16)},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name": schema.StringAttribute{
+						MarkdownDescription: "Provider name, `^[a-z][a-z0-9-]{0,62}$`, e.g. `anthropic`.",
+						Required:            true,
+						Validators:          []validator.String{stringvalidator.RegexMatches(providerNamePattern, "must be lowercase letters, digits or hyphens, starting with a letter")},
+					},
+					"base_url": schema.StringAttribute{
+						MarkdownDescription: "The endpoint, an http(s) URL without credentials, e.g. `https://api.anthropic.com` " +
+							"(without `/v1` for `anthropic-messages`).",
+						Required: true,
+					},
+					"api": schema.StringAttribute{
+						MarkdownDescription: "The wire protocol: `openai-completions`, `openai-responses` or `anthropic-messages`.",
+						Required:            true,
+						Validators:          []validator.String{stringvalidator.OneOf("openai-completions", "openai-responses", "anthropic-messages")},
+					},
+					"models": schema.ListNestedAttribute{
+						MarkdownDescription: "The provider's models, at least one.",
+						Required:            true,
+						Validators:          []validator.List{listvalidator.SizeBetween(1, 64)},
+						NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+							"id": schema.StringAttribute{MarkdownDescription: "The model id the endpoint expects.", Required: true,
+								Validators: []validator.String{stringvalidator.LengthBetween(1, 200)}},
+							"cost": schema.SingleNestedAttribute{
+								MarkdownDescription: "Price in USD per 1M tokens by kind; each defaults to 0.",
+								Optional:            true,
+								Attributes: map[string]schema.Attribute{
+									"input":       priceAttribute("input"),
+									"output":      priceAttribute("output"),
+									"cache_read":  priceAttribute("cache read"),
+									"cache_write": priceAttribute("cache write"),
+								},
+							},
+							"context_window": schema.Int64Attribute{MarkdownDescription: "Context window in tokens; OpenClaw's default when omitted.",
+								Optional: true, Validators: []validator.Int64{int64validator.Between(1, 100000000)}},
+							"max_tokens": schema.Int64Attribute{MarkdownDescription: "Most output tokens per turn; OpenClaw's default when omitted.",
+								Optional: true, Validators: []validator.Int64{int64validator.Between(1, 100000000)}},
+						}},
+					},
+				}},
+			},
+			"api_keys_wo": schema.MapAttribute{
+				MarkdownDescription: "API keys by model provider name. Write-only: Terraform never stores them in the plan or " +
+					"state (needs Terraform 1.11 or later). The executor writes them to the tenant's root-only " +
+					"`credentials.env`, which the gateway unit loads; a plan says when they change, never what they are. " +
+					"When omitted, the credentials file is left as it is.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Sensitive:   true,
+				WriteOnly:   true,
+			},
+			"cron": schema.BoolAttribute{
+				MarkdownDescription: "Enables OpenClaw's scheduler (skill reviews, memory dreaming, stored schedules). Defaults " +
+					"to `false`: those jobs make unprompted model calls that cost money.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"heartbeat_every": schema.StringAttribute{
+				MarkdownDescription: "OpenClaw's heartbeat interval, e.g. `30m`; omitted or `0m` is off (the default), since " +
+					"every heartbeat is a model call.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.RegexMatches(heartbeatPattern, `must be a duration such as "30m", "1h" or "0m"`)},
 			},
 			"sudo_commands": schema.ListAttribute{
 				MarkdownDescription: "Command lines the tenant user may run as root through sudo, each starting with an " +
@@ -305,4 +378,12 @@ func (r *TenantResource) apply(ctx context.Context, op operation, plan, config T
 	}
 	plan.SetObserved(t, job.ID)
 	diags.Append(state.Set(ctx, plan)...)
+}
+
+func priceAttribute(kind string) schema.Float64Attribute {
+	return schema.Float64Attribute{
+		MarkdownDescription: "USD per 1M " + kind + " tokens, at least 0. Defaults to 0.",
+		Optional:            true,
+		Validators:          []validator.Float64{float64validator.AtLeast(0)},
+	}
 }

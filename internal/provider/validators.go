@@ -31,6 +31,10 @@ var (
 	// modelPattern is a provider/model reference such as
 	// "anthropic/claude-sonnet-4-5" without spaces or control characters.
 	modelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$`)
+	// providerNamePattern is a model provider name as OpenClaw accepts it.
+	providerNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	// heartbeatPattern is an OpenClaw duration such as "30m" or "1h30m".
+	heartbeatPattern = regexp.MustCompile(`^([0-9]{1,6}[smhd]){1,4}$`)
 )
 
 // endpointValidator accepts what client.ParseEndpoint accepts.
