@@ -19,6 +19,7 @@ type UnitState struct {
 	SubState    string `json:"sub_state"`
 	Enabled     string `json:"enabled"` // UnitFileState: enabled, disabled, ...
 	NRestarts   int    `json:"n_restarts"`
+	MainPID     int    `json:"main_pid,omitempty"` // 0 when no process runs
 }
 
 // Tenant is a tenant as the executor knows and observes it.

@@ -193,7 +193,7 @@ func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.
 	if len(units) == 0 {
 		return out, nil
 	}
-	argv := append([]string{h.Commands.Systemctl, "show", "--property=Id,LoadState,ActiveState,SubState,UnitFileState,NRestarts", "--"}, units...)
+	argv := append([]string{h.Commands.Systemctl, "show", "--property=Id,LoadState,ActiveState,SubState,UnitFileState,NRestarts,MainPID", "--"}, units...)
 	res, err := h.Runner.Run(ctx, argv)
 	if err != nil {
 		return nil, fmt.Errorf("systemctl show: %w", err)
@@ -221,6 +221,8 @@ func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.
 				st.Enabled = v
 			case "NRestarts":
 				st.NRestarts, _ = strconv.Atoi(v)
+			case "MainPID":
+				st.MainPID, _ = strconv.Atoi(v)
 			}
 		}
 		out[units[i]] = st

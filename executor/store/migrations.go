@@ -163,6 +163,33 @@ CREATE TABLE usage_cursors (
 	updated_at  INTEGER NOT NULL
 );
 `,
+	// health: gateway status transitions and incidents (health.go).
+	`
+-- One row per change of a tenant's gateway status or cause, not per probe:
+-- availability is computed from these.
+CREATE TABLE health_transitions (
+	seq    INTEGER PRIMARY KEY,
+	tenant TEXT NOT NULL,
+	time   INTEGER NOT NULL,
+	status TEXT NOT NULL,
+	cause  TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX health_transitions_tenant_time ON health_transitions (tenant, time);
+
+-- ended_at is 0 while the incident is open.
+CREATE TABLE health_incidents (
+	id            INTEGER PRIMARY KEY,
+	tenant        TEXT NOT NULL,
+	cause         TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	started_at    INTEGER NOT NULL,
+	ended_at      INTEGER NOT NULL DEFAULT 0,
+	restarts      INTEGER NOT NULL DEFAULT 0,
+	evidence_json TEXT NOT NULL
+);
+CREATE INDEX health_incidents_tenant_start ON health_incidents (tenant, started_at);
+`,
 }
 
 // SchemaVersion returns the highest applied migration, 0 for a database
