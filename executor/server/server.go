@@ -29,6 +29,9 @@ type Server struct {
 	// GID is the group whose members may connect; -1 allows root only.
 	GID    int
 	Logger *slog.Logger
+	// Health answers GET /v1/tenants/{name}/health (health.go); nil answers
+	// it with an internal error.
+	Health HealthReader
 	// Now is the clock for month-to-date usage (nil: time.Now).
 	Now func() time.Time
 
@@ -46,6 +49,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc(api.RouteRetryJob, s.handleRetry)
 	mux.HandleFunc(api.RouteListTenants, s.handleListTenants)
 	mux.HandleFunc(api.RouteGetTenant, s.handleGetTenant)
+	mux.HandleFunc(api.RouteTenantHealth, s.handleTenantHealth)
+	mux.HandleFunc(api.RouteHost, s.handleHost)
 	mux.HandleFunc(api.RouteUsage, s.handleUsage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &api.Error{Code: api.CodeNotFound, Message: "no route " + r.Method + " " + r.URL.Path})

@@ -134,6 +134,11 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		return err
 	}
 	defer stopUsage()
+	stopHealth, err := startHealth(ctx, cfg, st, host, srv, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopHealth()
 	stopMetrics, err := startMetrics(cfg, reg, logger)
 	if err != nil {
 		return err
