@@ -13,10 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/zclconf/go-cty/cty"
-
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/fakellm"
@@ -31,18 +27,11 @@ func realGatewayConfig(t *testing.T, rt openclaw.Runtime) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, diags := hclwrite.ParseConfig(src, "executor.hcl", hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatal(diags)
+	cfg, err := testhost.RealGatewayConfig(src, rt)
+	if err != nil {
+		t.Fatal(err)
 	}
-	gw := f.Body().FirstMatchingBlock("gateway", nil)
-	var argv []cty.Value
-	for _, a := range rt.GatewayCommand("${PORT}") {
-		argv = append(argv, cty.StringVal(a))
-	}
-	gw.Body().SetAttributeValue("command", cty.ListVal(argv))
-	gw.Body().SetAttributeValue("readiness", cty.StringVal("http"))
-	return f.Bytes()
+	return cfg
 }
 
 func openclawRuntime(t *testing.T) openclaw.Runtime {

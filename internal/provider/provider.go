@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -174,6 +175,7 @@ func (p *MissionControlProvider) Configure(ctx context.Context, req provider.Con
 	data := &providerData{client: c, approvals: s.approvals, signingKey: s.signingKey}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *MissionControlProvider) Resources(context.Context) []func() resource.Resource {
@@ -181,6 +183,13 @@ func (p *MissionControlProvider) Resources(context.Context) []func() resource.Re
 		NewTenantResource,
 		NewWorkspaceResource,
 		NewServiceResource,
+	}
+}
+
+// EphemeralResources lists values Terraform uses without storing them.
+func (p *MissionControlProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewGatewayTokenEphemeralResource,
 	}
 }
 
