@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -105,5 +108,43 @@ func TestErrorStatusAndMatching(t *testing.T) {
 	e := &api.Error{Code: api.CodePolicyDenied, Message: "port 80 outside 20000..29999", Field: "tenant.gateway_port", Rule: "ports.range"}
 	if got := e.Error(); got != "policy_denied: port 80 outside 20000..29999 (field tenant.gateway_port) (rule ports.range)" {
 		t.Errorf("message %q", got)
+	}
+}
+
+func TestEnvelopeRoundTripAndPAE(t *testing.T) {
+	t.Parallel()
+	if got := string(api.PAE("t", []byte("hello"))); got != "DSSEv1 1 t 5 hello" {
+		t.Fatalf("PAE %q", got)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemBytes, err := api.MarshalPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := api.ParsePrivateKey(pemBytes)
+	if err != nil || !back.Equal(priv) {
+		t.Fatalf("private key round trip: %v", err)
+	}
+	pub := priv.Public().(ed25519.PublicKey)
+	if p, err := api.ParsePublicKey(api.FormatPublicKey(pub)); err != nil || !p.Equal(pub) {
+		t.Fatalf("public key round trip: %v", err)
+	}
+	s := api.Signer{Key: priv}
+	tok, err := s.Approve("sha256:d", "h1", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, a, err := api.DecodeApprovalToken(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Digest != "sha256:d" || a.HostID != "h1" || env.Signatures[0].KeyID != api.KeyID(pub) {
+		t.Fatalf("approval %+v env %+v", a, env)
+	}
+	if !ed25519.Verify(pub, api.PAE(env.PayloadType, env.Payload), env.Signatures[0].Sig) {
+		t.Fatal("signature does not verify")
 	}
 }

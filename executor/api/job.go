@@ -50,6 +50,15 @@ type Job struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 	// RetryOf is the id of the failed job this one retries, if any.
 	RetryOf string `json:"retry_of,omitempty"`
+	// Submitter is the id of the key that submitted the job; it never
+	// counts as an approver of its own job.
+	Submitter string `json:"submitter,omitempty"`
+	// RequiredApprovals is how many distinct approvers the policy asks for
+	// (by the tenant's environment); Approvals are those counted so far.
+	RequiredApprovals int           `json:"required_approvals"`
+	Approvals         []JobApproval `json:"approvals,omitempty"`
+	// ApprovalDeadline is when a job still awaiting approval expires.
+	ApprovalDeadline time.Time `json:"approval_deadline,omitzero"`
 }
 
 // JobList is the answer to a job listing.

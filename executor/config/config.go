@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // MachineIDPath is where ResolveHostID reads the host id when host_id is empty.
@@ -45,6 +46,11 @@ type Config struct {
 	// dotted field name ("tenants.port_stride") and by block name
 	// ("tenants"). It is nil for Default and used only to place errors.
 	Positions map[string]hcl.Range
+
+	// Keys are the key blocks: who may sign requests and approvals, with
+	// which roles (see keys.go). No keys means every signed request is
+	// refused.
+	Keys []Key
 }
 
 // Listen is the unix socket the executor serves on. Peers must be uid 0 or
@@ -150,9 +156,13 @@ func Default() Config {
 			NologinShell: "/usr/sbin/nologin",
 		},
 		Gateway: Gateway{
-			Command:      []string{"/usr/bin/sleep", "infinity"},
+			// The runtime scripts/install-openclaw.sh installs; systemd
+			// expands ${PORT} from the tenant's gateway.env.
+			Command: []string{"/opt/missioncontrol/openclaw/node/bin/node",
+				"/opt/missioncontrol/openclaw/node_modules/openclaw/openclaw.mjs",
+				"gateway", "run", "--port", "${PORT}", "--bind", "loopback"},
 			UnitTemplate: "missioncontrol-gateway@.service",
-			Readiness:    "none",
+			Readiness:    "http",
 			ReadyTimeout: 120,
 			Egress:       "localhost",
 		},
@@ -217,6 +227,15 @@ func Parse(src []byte, filename string) (Config, error) {
 	c.Positions = map[string]hcl.Range{}
 	if err := decode(src, filename, c.settings(), c.Positions); err != nil {
 		return Config{}, err
+	}
+	// Key blocks are labelled, so decode skips them; the file parsed above.
+	if file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); !diags.HasErrors() {
+		if body, ok := file.Body.(*hclsyntax.Body); ok {
+			var errs []error
+			if c.Keys, errs = decodeKeys(body); len(errs) > 0 {
+				return Config{}, errors.Join(errs...)
+			}
+		}
 	}
 	return c, nil
 }
@@ -367,6 +386,8 @@ func (c Config) Validate() error {
 
 	v.health(c.Health)
 	v.usage(c.Usage, c.Metrics)
+
+	c.validateKeys(&v)
 
 	return errors.Join(v.errs...)
 }

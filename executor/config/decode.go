@@ -37,6 +37,8 @@ func decode(src []byte, filename string, settings map[string]any, pos map[string
 	errs = append(errs, decodeAttrs(body, "", settings, pos)...)
 	for _, b := range body.Blocks {
 		switch {
+		case b.Type == keyBlock:
+			continue // labelled; see decodeKeys
 		case !blocks[b.Type]:
 			errs = append(errs, &Error{Range: b.TypeRange, Field: b.Type, Err: fmt.Errorf("%w: block %q", ErrUnknown, b.Type)})
 			continue

@@ -23,6 +23,13 @@ import (
 type apiClient struct {
 	t    *testing.T
 	http *http.Client
+	// signer signs every request that is not a GET (nil: unsigned).
+	signer *api.Signer
+	// audience is the executor's host id, asked for on first use.
+	audience string
+	// envelope, when set, replaces the signed envelope of the next
+	// requests (tests of refusals).
+	envelope func(method, path string, body []byte) string
 }
 
 func newClient(t *testing.T, socket string) *apiClient {
@@ -43,7 +50,16 @@ func (c *apiClient) do(method, path string, in, out any) error {
 		}
 		body = bytes.NewReader(b)
 	}
+	var raw []byte
+	if in != nil {
+		raw, _ = json.Marshal(in)
+	}
 	req, _ := http.NewRequest(method, "http://executor"+path, body)
+	if method != http.MethodGet {
+		if err := c.sign(req, raw); err != nil {
+			return err
+		}
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -146,7 +162,8 @@ func boot(t *testing.T) *env {
 	}
 	h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}})
 	e := testhost.BootExecutor(t, h, testhost.ExecutorOptions{})
-	return &env{host: h, exec: e, c: newClient(t, e.Socket)}
+	c := newClient(t, e.Socket)
+	return &env{host: h, exec: e, c: c.withKey(t, e, testhost.KeyOperator)}
 }
 
 func TestBootstrapTenant(t *testing.T) {

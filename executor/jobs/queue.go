@@ -17,6 +17,7 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/trust"
 )
 
 // Queue accepts, runs and recovers jobs.
@@ -32,6 +33,19 @@ type Queue struct {
 	// in the middle of a job; it is zero in production.
 	StepDelay time.Duration
 
+	// Trust verifies approval tokens; nil means no token ever counts, so
+	// only environments that need no approvals can run.
+	Trust *trust.Verifier
+	// ApprovalTTL is how long a job may await approvals before it expires
+	// (DefaultApprovalTTL when zero).
+	ApprovalTTL time.Duration
+	// cancels holds the ids of running jobs asked to stop at their next
+	// step boundary, with who asked.
+	cancels map[string]string
+	// waiting holds the full requests (with API keys, which the store never
+	// sees) of jobs awaiting approval.
+	waiting map[string]api.SubmitRequest
+
 	mu      sync.Mutex
 	tenants map[string]*sync.Mutex
 	alloc   sync.Mutex // serialises registry writes that reserve uids and ports
@@ -45,7 +59,8 @@ func New(st *store.Store, planner *plan.Planner, host *steps.Host, log *audit.Lo
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Queue{
 		store: st, planner: planner, host: host, audit: log, now: now, log: logger,
-		tenants: map[string]*sync.Mutex{}, ctx: ctx, cancel: cancel,
+		tenants: map[string]*sync.Mutex{}, ctx: ctx, cancel: cancel, cancels: map[string]string{},
+		waiting: map[string]api.SubmitRequest{},
 	}
 }
 
@@ -58,8 +73,10 @@ func (q *Queue) Close() {
 
 // Actor identifies who asked for something, for the audit log.
 type Actor struct {
-	Name      string // "uid:0", later a key id
+	Name      string // the key and the peer, e.g. "key ci (3f2a…) uid:0"
 	RequestID string
+	// Key is the key that signed the request; nil for the executor itself.
+	Key *trust.Key
 }
 
 // Recover marks every job a previous process left unfinished as failed
@@ -97,7 +114,13 @@ func (q *Queue) Submit(ctx context.Context, req api.SubmitRequest, who Actor) (a
 		q.deny(ctx, req.Tenant, who, err)
 		return api.Job{}, err
 	}
-	return q.start(ctx, req, res, who, "")
+	if who.Key != nil {
+		if err := trust.Scope(*who.Key, res.Plan.Desired.Tenant.Environment); err != nil {
+			q.deny(ctx, req.Tenant, who, err)
+			return api.Job{}, err
+		}
+	}
+	return q.start(ctx, req, res, who, "", nil)
 }
 
 // Retry plans a failed job's request again and runs it as a new job.
@@ -119,15 +142,33 @@ func (q *Queue) Retry(ctx context.Context, id string, who Actor) (api.Job, error
 		q.deny(ctx, req.Tenant, who, err)
 		return api.Job{}, err
 	}
+	if who.Key != nil {
+		if err := trust.Scope(*who.Key, res.Plan.Desired.Tenant.Environment); err != nil {
+			q.deny(ctx, req.Tenant, who, err)
+			return api.Job{}, err
+		}
+	}
+	// The approvals of the failed job still count if the plan is the same;
+	// a new digest needs new approvals.
+	var carried map[string]string
+	if res.Plan.Digest == old.Digest {
+		if carried, err = q.store.ApprovalTokens(ctx, id); err != nil {
+			return api.Job{}, err
+		}
+	}
 	req.Digest = res.Plan.Digest
-	return q.start(ctx, req, res, who, id)
+	return q.start(ctx, req, res, who, id, carried)
 }
 
-func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Result, who Actor, retryOf string) (api.Job, error) {
+func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Result, who Actor, retryOf string, carried map[string]string) (api.Job, error) {
 	now := q.now()
 	job := api.Job{
 		ID: newID(now), Tenant: req.Tenant, Digest: res.Plan.Digest, State: api.JobQueued,
 		Steps: res.Plan.Steps, Allocation: res.Plan.Allocation, CreatedAt: now, UpdatedAt: now, RetryOf: retryOf,
+	}
+	required := q.planner.Policy().RequiredApprovals(res.Plan.Desired.Tenant.Environment)
+	if required > 0 {
+		job.State = api.JobAwaitingApproval
 	}
 	if _, err := q.record(ctx, audit.Record{Type: "request", Actor: who.Name, RequestID: who.RequestID, Tenant: req.Tenant,
 		JobID: job.ID, Outcome: "accepted", Data: mustJSON(map[string]any{"digest": job.Digest, "steps": res.Plan.Summaries(), "retry_of": retryOf})}); err != nil {
@@ -136,12 +177,20 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 	if err := q.store.CreateJob(ctx, store.JobRecord{Job: job, Request: withoutSecrets(req)}); err != nil {
 		return api.Job{}, fmt.Errorf("create job: %w", err)
 	}
+	if job, err := q.gate(ctx, job, req, who, required, carried); err != nil || job.State != api.JobQueued {
+		return job, err
+	}
+	q.launch(job.ID, req, who)
+	return q.store.GetJob(ctx, job.ID)
+}
+
+// launch runs the job in the background.
+func (q *Queue) launch(id string, req api.SubmitRequest, who Actor) {
 	q.wg.Add(1)
 	go func() {
 		defer q.wg.Done()
-		q.run(job.ID, req, who)
+		q.run(id, req, who)
 	}()
-	return job, nil
 }
 
 func (q *Queue) tenantLock(name string) *sync.Mutex {
@@ -168,6 +217,9 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 		_, _ = q.record(context.Background(), audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "failed", Data: mustJSON(map[string]string{"error": msg})})
 		_ = q.store.SetJobState(context.Background(), id, api.JobFailed, msg, q.now())
 		q.event(context.Background(), id, api.Event{Type: api.EventJobState, Step: -1, Message: "failed: " + msg})
+	}
+	if cur, err := q.store.GetJob(ctx, id); err == nil && cur.State.Terminal() {
+		return // cancelled while it waited for the tenant
 	}
 	res, err := q.planner.Plan(ctx, req.PlanRequest)
 	if err != nil {
@@ -206,6 +258,10 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 		}
 		if ctx.Err() != nil {
 			fail(fmt.Sprintf("cancelled before step %d (%s): executor shutting down", i+1, act.Step.Summary))
+			return
+		}
+		if by, ok := q.cancelRequested(id); ok {
+			q.finishCancelled(id, req.Tenant, fmt.Sprintf("cancelled by %s before step %d (%s); steps 1..%d ran", by, i+1, act.Step.Summary, i))
 			return
 		}
 		if _, err := q.record(ctx, audit.Record{Type: "step", Actor: who.Name, RequestID: who.RequestID, Tenant: req.Tenant, JobID: id,

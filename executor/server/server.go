@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/trust"
 )
 
 // Server serves the API.
@@ -25,6 +27,7 @@ type Server struct {
 	Planner *plan.Planner
 	Queue   *jobs.Queue
 	Store   *store.Store
+	Audit   *audit.Log // records refusals and reads of secrets
 	Info    func(ctx context.Context) api.Info
 	// GID is the group whose members may connect; -1 allows root only.
 	GID    int
@@ -32,6 +35,9 @@ type Server struct {
 	// Health answers GET /v1/tenants/{name}/health (health.go); nil answers
 	// it with an internal error.
 	Health HealthReader
+	// Trust verifies the signed envelopes of mutating requests (auth.go);
+	// nil refuses them all. Refusals are audited in Audit.
+	Trust *trust.Verifier
 	// Now is the clock for month-to-date usage (nil: time.Now).
 	Now func() time.Time
 
@@ -47,6 +53,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc(api.RouteListJobs, s.handleListJobs)
 	mux.HandleFunc(api.RouteGetJob, s.handleGetJob)
 	mux.HandleFunc(api.RouteRetryJob, s.handleRetry)
+	mux.HandleFunc(api.RouteApproveJob, s.handleApprove)
+	mux.HandleFunc(api.RouteRejectJob, s.handleReject)
+	mux.HandleFunc(api.RouteCancelJob, s.handleCancel)
 	mux.HandleFunc(api.RouteListTenants, s.handleListTenants)
 	mux.HandleFunc(api.RouteGetTenant, s.handleGetTenant)
 	mux.HandleFunc(api.RouteTenantHealth, s.handleTenantHealth)
@@ -55,7 +64,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &api.Error{Code: api.CodeNotFound, Message: "no route " + r.Method + " " + r.URL.Path})
 	})
-	return s.authorize(mux)
+	return s.authorize(s.authenticate(mux))
 }
 
 func (s *Server) authorize(next http.Handler) http.Handler {
@@ -142,6 +151,10 @@ func actor(r *http.Request) jobs.Actor {
 	a := jobs.Actor{RequestID: r.Header.Get(api.HeaderRequestID)}
 	if p := peerFrom(r.Context()); p != nil {
 		a.Name = p.String()
+	}
+	if k := keyFrom(r.Context()); k != nil {
+		a.Key = k
+		a.Name = "key " + k.String() + " " + a.Name
 	}
 	return a
 }

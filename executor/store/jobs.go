@@ -252,7 +252,10 @@ ORDER BY job_id, idx`, args...)
 			jobs[i].Steps = append(jobs[i].Steps, st)
 		}
 	}
-	return jobs, srows.Err()
+	if err := srows.Err(); err != nil {
+		return nil, err
+	}
+	return jobs, fillTrust(ctx, tx, jobs)
 }
 
 // AppendEvent adds ev to the job's events and returns it as stored: Seq is

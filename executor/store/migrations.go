@@ -163,6 +163,27 @@ CREATE TABLE usage_cursors (
 	updated_at  INTEGER NOT NULL
 );
 `,
+	// trust: who submitted a job, how many approvals it needs, until when
+	// it may wait, and the approvals counted (approvals.go).
+	`
+CREATE TABLE job_trust (
+	job_id            TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+	submitter         TEXT NOT NULL,
+	required          INTEGER NOT NULL,
+	approval_deadline INTEGER NOT NULL
+);
+
+-- One row per distinct approver of a job: a second approval by the same
+-- key finds its row and counts once.
+CREATE TABLE job_approvals (
+	job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+	key_id     TEXT NOT NULL,
+	key_name   TEXT NOT NULL,
+	token      TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (job_id, key_id)
+) WITHOUT ROWID;
+`,
 	// health: gateway status transitions and incidents (health.go).
 	`
 -- One row per change of a tenant's gateway status or cause, not per probe:

@@ -15,6 +15,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -68,6 +69,9 @@ type Config struct {
 	// PollMin and PollMax bound the interval at which WaitJob polls
 	// (250ms doubling up to 2s).
 	PollMin, PollMax time.Duration
+	// SigningKey signs every request that is not a GET (a signed envelope,
+	// see sign.go); nil sends them unsigned, which executors refuse.
+	SigningKey ed25519.PrivateKey
 }
 
 // Client is an executor API client. It is safe for concurrent use.
@@ -79,6 +83,8 @@ type Client struct {
 	retryMax                   int
 	retryWaitMin, retryWaitMax time.Duration
 	pollMin, pollMax           time.Duration
+
+	signer *signer
 }
 
 // New builds a client. It parses the endpoint and loads the TLS files but
@@ -99,6 +105,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-missioncontrol"
+	}
+	if cfg.SigningKey != nil {
+		c.signer = &signer{s: api.Signer{Key: cfg.SigningKey}}
 	}
 
 	transport := cleanhttp.DefaultPooledTransport()
@@ -269,6 +278,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	// One id per call: retries of the same call share it, so the executor's
 	// log and audit can tie the attempts together.
 	req.Header.Set(headerRequestID, newRequestID())
+	if method != http.MethodGet {
+		if err := c.sign(ctx, req, method, path, body); err != nil {
+			return err
+		}
+	}
 
 	resp, err := c.retrying(ctx, method).Do(req)
 	if err != nil {

@@ -9,6 +9,7 @@ package provider
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"strings"
@@ -75,8 +76,7 @@ type providerData struct {
 	client *client.Client
 	// approvals are sent with every job submission.
 	approvals []string
-	// signingKey is loaded and kept for signed requests (the executor's
-	// signed envelopes); this version sends requests unsigned.
+	// signingKey is the key the client signs requests with (PEM).
 	signingKey []byte
 }
 
@@ -109,10 +109,11 @@ func (p *MissionControlProvider) Schema(_ context.Context, _ provider.SchemaRequ
 				Validators: []validator.String{durationValidator{}},
 			},
 			"signing_key": schema.StringAttribute{
-				MarkdownDescription: "The Ed25519 private key written by `missioncontrol-executor keygen`, used to sign requests " +
-					"once the executor requires signed envelopes. When unset, `" + EnvSigningKey + "`, else the contents of the file " +
-					"named by `" + EnvSigningKeyFile + "`; no default. This version loads the key but sends requests unsigned, " +
-					"which executors that authenticate callers by socket peer credentials accept.",
+				MarkdownDescription: "The Ed25519 private key (PKCS#8 PEM) written by `missioncontrol-executor keygen --out FILE`. " +
+					"Every plan and apply request is a signed envelope; the executor's configuration must list the key's public key " +
+					"with role `plan` (for `terraform plan`) and `apply` (for `terraform apply`). When unset, `" + EnvSigningKey +
+					"`, else the contents of the file named by `" + EnvSigningKeyFile + "`; no default (the executor then refuses " +
+					"every plan and apply).",
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -159,13 +160,25 @@ func (p *MissionControlProvider) Configure(ctx context.Context, req provider.Con
 			fmt.Sprintf("ca_file, cert_file and key_file apply to https endpoints only; the endpoint is %s, so they are ignored.", s.endpoint))
 		s.caFile, s.certFile, s.keyFile = "", "", ""
 	}
+	var signingKey ed25519.PrivateKey
+	if len(s.signingKey) > 0 {
+		k, err := client.ParseSigningKey(s.signingKey)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("signing_key"), "Invalid Signing Key",
+				fmt.Sprintf("The signing key is not usable: %v.\n\nUse the file written by missioncontrol-executor keygen --out FILE "+
+					"(a PKCS#8 PEM Ed25519 key), in signing_key, %s or %s.", err, EnvSigningKey, EnvSigningKeyFile))
+			return
+		}
+		signingKey = k
+	}
 	c, err := client.New(client.Config{
-		Endpoint:  s.endpoint,
-		Timeout:   s.timeout,
-		CAFile:    s.caFile,
-		CertFile:  s.certFile,
-		KeyFile:   s.keyFile,
-		UserAgent: "terraform-provider-missioncontrol/" + p.version + " (+terraform " + req.TerraformVersion + ")",
+		SigningKey: signingKey,
+		Endpoint:   s.endpoint,
+		Timeout:    s.timeout,
+		CAFile:     s.caFile,
+		CertFile:   s.certFile,
+		KeyFile:    s.keyFile,
+		UserAgent:  "terraform-provider-missioncontrol/" + p.version + " (+terraform " + req.TerraformVersion + ")",
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Executor Connection Settings",

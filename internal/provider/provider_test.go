@@ -47,6 +47,9 @@ func testAccPreCheck(t *testing.T) {
 // host, for drift and for checks the provider cannot make.
 type testHost struct {
 	exec func(argv ...string) (string, error)
+	// executor is the executor this test booted; nil for a host from
+	// `make dev-host` (tests that need its approver keys skip then).
+	executor *testhost.Executor
 }
 
 // realHost is the throwaway host from `make dev-host`; it skips the test
@@ -63,7 +66,8 @@ func realHost(t *testing.T) testHost {
 		h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}})
 		e := testhost.BootExecutor(t, h, testhost.ExecutorOptions{})
 		t.Setenv(provider.EnvEndpoint, e.Endpoint())
-		return testHost{exec: func(argv ...string) (string, error) {
+		t.Setenv(provider.EnvSigningKeyFile, e.SigningKeyFile())
+		return testHost{executor: e, exec: func(argv ...string) (string, error) {
 			out, err := h.Command(argv...).CombinedOutput()
 			if err != nil {
 				return string(out), fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, out)

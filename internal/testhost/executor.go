@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -76,7 +77,33 @@ type Executor struct {
 	// Pinned reports whether `policy pin` filled the policy's sha256 pins;
 	// false when the executor has no such subcommand yet.
 	Pinned bool
+	// Keys are the machine paths of the private keys StartExecutor made,
+	// by key name (see TestKeys); their public keys are in the executor's
+	// configuration.
+	Keys map[string]string
 }
+
+// Keys StartExecutor creates for every executor, with their roles: the
+// operator signs the provider's plans and applies (its file is
+// MISSIONCONTROL_SIGNING_KEY_FILE in Env), the planner may only plan, and
+// alice and bob approve.
+const (
+	KeyOperator = "operator"
+	KeyPlanner  = "planner"
+	KeyAlice    = "alice"
+	KeyBob      = "bob"
+)
+
+// TestKeys are the keys of every executor StartExecutor runs, with roles.
+var TestKeys = map[string][]string{
+	KeyOperator: {"plan", "apply"},
+	KeyPlanner:  {"plan"},
+	KeyAlice:    {"approve"},
+	KeyBob:      {"approve"},
+}
+
+// SigningKeyFile is the operator key's file, for the provider.
+func (e *Executor) SigningKeyFile() string { return e.Keys[KeyOperator] }
 
 // Endpoint is the provider endpoint of the executor, unix://SOCKET.
 func (e *Executor) Endpoint() string { return "unix://" + e.Socket }
@@ -87,11 +114,15 @@ func (e *Executor) Endpoint() string { return "unix://" + e.Socket }
 // command prefix that runs a command as root inside the host) and
 // MISSIONCONTROL_HOST_DOWN (the command that tears the host down).
 func (e *Executor) Env() []string {
-	return []string{
+	env := []string{
 		"MISSIONCONTROL_ENDPOINT=" + e.Endpoint(),
 		"MISSIONCONTROL_HOST_EXEC=" + e.Host.ExecPrefix(),
 		"MISSIONCONTROL_HOST_DOWN=" + e.Host.DownCommand(),
 	}
+	if f := e.SigningKeyFile(); f != "" {
+		env = append(env, "MISSIONCONTROL_SIGNING_KEY_FILE="+f)
+	}
+	return env
 }
 
 // BootExecutor is StartExecutor for tests: it fails t on error. The
@@ -174,7 +205,11 @@ func StartExecutor(ctx context.Context, h *Host, o ExecutorOptions) (*Executor, 
 			return nil, fmt.Errorf("start executor: policy: %w", err)
 		}
 	}
-	config, err := shareConfig(o.Config)
+	keys, err := makeKeys(filepath.Join(h.Share, "keys"))
+	if err != nil {
+		return nil, fmt.Errorf("start executor: %w", err)
+	}
+	config, err := shareConfig(o.Config, keys)
 	if err != nil {
 		return nil, fmt.Errorf("start executor: %w", err)
 	}
@@ -219,7 +254,10 @@ func StartExecutor(ctx context.Context, h *Host, o ExecutorOptions) (*Executor, 
 	}
 	os.Remove(share(executorSocket))
 
-	e := &Executor{Host: h, Socket: share(executorSocket)}
+	e := &Executor{Host: h, Socket: share(executorSocket), Keys: map[string]string{}}
+	for name, k := range keys {
+		e.Keys[name] = k.file
+	}
 	// `policy pin` fills the policy's command sha256 pins from this host's
 	// binaries. Tell "no such subcommand yet" apart from "pinning failed".
 	help, _ := inside(executorBin, "policy", "pin", "--help")
@@ -259,8 +297,8 @@ func hasUsage(help, command string) bool {
 }
 
 // shareConfig rewrites the paths of an executor config that must point into
-// /share: policy_file and listen.socket.
-func shareConfig(src []byte) ([]byte, error) {
+// /share: policy_file and listen.socket; and adds a key block per key.
+func shareConfig(src []byte, keys map[string]testKey) ([]byte, error) {
 	f, diags := hclwrite.ParseConfig(src, "executor.hcl", hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("executor config: %w", diags)
@@ -272,6 +310,21 @@ func shareConfig(src []byte) ([]byte, error) {
 		listen = body.AppendNewBlock("listen", nil)
 	}
 	listen.Body().SetAttributeValue("socket", cty.StringVal(executorSocket))
+	names := make([]string, 0, len(keys))
+	for name := range keys {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		k := keys[name]
+		b := body.AppendNewBlock("key", []string{name}).Body()
+		b.SetAttributeValue("public_key", cty.StringVal(k.public))
+		roles := make([]cty.Value, len(k.roles))
+		for i, r := range k.roles {
+			roles[i] = cty.StringVal(r)
+		}
+		b.SetAttributeValue("roles", cty.ListVal(roles))
+	}
 	return f.Bytes(), nil
 }
 

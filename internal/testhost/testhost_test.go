@@ -455,8 +455,8 @@ func TestDevHost(t *testing.T) {
 	if down != "" {
 		t.Cleanup(func() { exec.Command(down).Run() })
 	}
-	want := []string{"MISSIONCONTROL_ENDPOINT", "MISSIONCONTROL_HOST_EXEC", "MISSIONCONTROL_HOST_DOWN"}
-	if len(lines) != 4 || lines[3] != "export "+strings.Join(want, " ") {
+	want := []string{"MISSIONCONTROL_ENDPOINT", "MISSIONCONTROL_HOST_EXEC", "MISSIONCONTROL_HOST_DOWN", "MISSIONCONTROL_SIGNING_KEY_FILE"}
+	if len(lines) != len(want)+1 || lines[len(want)] != "export "+strings.Join(want, " ") {
 		t.Fatalf("stdout:\n%s", strings.Join(lines, "\n"))
 	}
 	for i, k := range want {

@@ -14,8 +14,14 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	// One constructor per command file; keep this list sorted.
+	root.AddCommand(newApproveCmd())
 	root.AddCommand(newAuditCmd())
+	root.AddCommand(newCancelCmd())
+	root.AddCommand(newJobsCmd())
+	root.AddCommand(newKeygenCmd())
 	root.AddCommand(newPolicyCmd())
+	root.AddCommand(newRejectCmd())
+	root.AddCommand(newRetryCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newUsageCmd())
 	return root

@@ -102,6 +102,11 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		return err
 	}
 	queue := jobs.New(st, planner, host, auditLog, time.Now, logger)
+	verifier, err := newVerifier(cfg, hostID, st)
+	if err != nil {
+		return err
+	}
+	queue.Trust = verifier
 	if d := os.Getenv(envStepDelay); d != "" {
 		if queue.StepDelay, err = time.ParseDuration(d); err != nil {
 			return fmt.Errorf("%s: %w", envStepDelay, err)
@@ -116,6 +121,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	}
 	srv := &server.Server{
 		Planner: planner, Queue: queue, Store: st, GID: gid, Logger: logger,
+		Trust: verifier, Audit: auditLog,
 		Info: func(ctx context.Context) api.Info {
 			info := api.Info{Version: version, APIVersion: api.Version, HostID: hostID, PolicyRevision: pol.Revision()}
 			if list, err := st.ListTenants(ctx); err == nil {
@@ -151,6 +157,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	logger.Info("executor serving", "socket", cfg.Listen.Socket, "host_id", hostID, "policy_revision", pol.Revision(), "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go expireLoop(ctx, queue, st, logger)
 	select {
 	case err := <-errc:
 		queue.Close()

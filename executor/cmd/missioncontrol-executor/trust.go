@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/trust"
+)
+
+// newVerifier checks signed requests and approvals against the config's keys.
+func newVerifier(cfg config.Config, hostID string, st *store.Store) (*trust.Verifier, error) {
+	keys, err := trust.KeyringFromConfig(cfg.Keys)
+	if err != nil {
+		return nil, err
+	}
+	return &trust.Verifier{Keys: keys, HostID: hostID, Nonces: st, Replay: store.ErrReplay, Now: time.Now}, nil
+}
+
+// expireLoop ends jobs whose approval deadline passed and forgets nonces
+// that expired (their requests are refused as expired anyway), once a
+// minute until ctx ends.
+func expireLoop(ctx context.Context, q *jobs.Queue, st *store.Store, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := q.ExpireWaiting(ctx); err != nil {
+				logger.Error("expire waiting jobs", "error", err)
+			} else if n > 0 {
+				logger.Info("expired jobs awaiting approval", "count", n)
+			}
+			// Keep nonces a skew past their expiry, so a request the
+			// verifier still accepts as unexpired can never find its nonce gone.
+			if err := st.PurgeNonces(ctx, now.Add(-2*trust.ClockSkew)); err != nil {
+				logger.Error("purge nonces", "error", err)
+			}
+		}
+	}
+}
