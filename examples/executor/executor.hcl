@@ -86,3 +86,28 @@ health {
   crash_loop_restarts = 3
   crash_loop_window   = "10m"
 }
+
+# Signing keys. Every request that is not a read (plans, job submissions,
+# approvals, cancels, retries) must be a signed envelope by one of these keys
+# with the route's role; reads (GET) need only the socket's peer check.
+# Create a key with
+#   missioncontrol-executor keygen --out /path/to/ci.pem
+# which prints the public_key to paste here. Roles:
+#   plan    dry runs (terraform plan, the provider's ModifyPlan)
+#   apply   submit, retry and cancel jobs (terraform apply)
+#   approve approve or reject jobs; sign approval tokens with
+#           missioncontrol-executor approve --digest D --key FILE
+# The policy's approvals block says how many distinct approve-keys a tenant's
+# environment needs; the submitting key never counts. environments, when set,
+# limits a key to tenants of those environments. Without key blocks the
+# executor refuses every signed request.
+#
+# key "ci" {
+#   public_key = "ed25519:..."
+#   roles      = ["plan", "apply"]
+# }
+# key "alice" {
+#   public_key   = "ed25519:..."
+#   roles        = ["approve"]
+#   environments = ["staging", "production"]
+# }
