@@ -117,7 +117,10 @@ type Availability struct {
 
 // TenantHealth is the answer to GET /v1/tenants/{name}/health.
 type TenantHealth struct {
-	Tenant string       `json:"tenant"`
+	Tenant string `json:"tenant"`
+	// Time is when the executor computed this answer: the end of every
+	// availability window.
+	Time   time.Time    `json:"time"`
 	Status HealthStatus `json:"status"`
 	Cause  Cause        `json:"cause,omitempty"`
 	// Since is when the tenant entered Status (zero when never probed).

@@ -19,7 +19,7 @@ const maxTransitions = 200
 // closed ones. It does not check that the tenant is registered.
 func (m *Monitor) TenantHealth(ctx context.Context, tenant string) (api.TenantHealth, error) {
 	now := m.o.Clock()
-	h := api.TenantHealth{Tenant: tenant, Status: api.HealthUnknown, Availability: []api.Availability{},
+	h := api.TenantHealth{Tenant: tenant, Time: now, Status: api.HealthUnknown, Availability: []api.Availability{},
 		OpenIncidents: []api.Incident{}, RecentIncidents: []api.Incident{}}
 	m.mu.Lock()
 	if st := m.state[tenant]; st != nil {
