@@ -132,6 +132,11 @@ func (d *providerData) execute(ctx context.Context, op operation, t target, req 
 	}
 	if err != nil {
 		if ctx.Err() != nil {
+			if final.State == api.JobAwaitingApproval {
+				// Nothing ran; do not leave a job that a late approval
+				// would run behind Terraform's back.
+				d.cancelWaiting(ctx, final)
+			}
 			addTimedOut(&diags, op, t, final)
 		} else {
 			addError(&diags, t, fmt.Sprintf("follow job %s of", job.ID), err)
@@ -177,11 +182,14 @@ func (d *providerData) addPlanChanged(ctx context.Context, diags *diag.Diagnosti
 func addTimedOut(diags *diag.Diagnostics, op operation, t target, job *api.Job) {
 	if job.State == api.JobAwaitingApproval {
 		diags.AddAttributeError(path.Root("plan_digest"), "Approvals Required",
-			fmt.Sprintf("Job %s for %s is waiting for approvals of digest %s, and the %s timeout ran out.\n\n"+
-				"The host's policy requires approvals for this tenant's environment. Approve the digest "+
-				"(missioncontrol-executor approve --digest %s --key KEY) and pass the tokens in the provider's "+
-				"approvals or MISSIONCONTROL_APPROVALS, then run terraform apply again.",
-				job.ID, t, job.Digest, op, job.Digest))
+			fmt.Sprintf("Job %s for %s waited for approvals of digest %s (%d of %d distinct approvers), and the %s "+
+				"timeout ran out, so nothing ran and the job was cancelled.\n\n"+
+				"The host's policy requires approvals for this tenant's environment, by approve-keys other than the "+
+				"one that signs this apply. Either approve the digest offline "+
+				"(missioncontrol-executor approve --digest %s --key KEY, once per approver) and pass the tokens in the "+
+				"provider's approvals or MISSIONCONTROL_APPROVALS, or, while terraform apply waits, approve its job on "+
+				"the host (missioncontrol-executor approve JOB --key KEY; jobs list shows the job). Then run terraform apply again.",
+				job.ID, t, job.Digest, len(job.Approvals), job.RequiredApprovals, op, job.Digest))
 		return
 	}
 	diags.AddError("Timed Out Waiting For Job",
@@ -440,4 +448,15 @@ func (d *providerData) existsOnHost(ctx context.Context, t target) (bool, error)
 		return tenant.Registered && ok, nil
 	}
 	return tenant.Registered || tenant.UserExists, nil
+}
+
+// cancelWaiting cancels a job the provider gave up waiting for, with a
+// short grace period of its own since ctx has ended. A failure is logged:
+// the job then expires on the host.
+func (d *providerData) cancelWaiting(ctx context.Context, job *api.Job) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := d.client.CancelJob(cctx, job.ID, "terraform apply timed out waiting for approvals"); err != nil {
+		tflog.Warn(ctx, "could not cancel the job that waited for approvals", map[string]any{"job_id": job.ID, "error": err.Error()})
+	}
 }

@@ -85,13 +85,15 @@ type Executor struct {
 
 // Keys StartExecutor creates for every executor, with their roles: the
 // operator signs the provider's plans and applies (its file is
-// MISSIONCONTROL_SIGNING_KEY_FILE in Env), the planner may only plan, and
-// alice and bob approve.
+// MISSIONCONTROL_SIGNING_KEY_FILE in Env), the planner may only plan, alice
+// and bob approve, and carol may apply and approve (to show she cannot
+// approve her own job).
 const (
 	KeyOperator = "operator"
 	KeyPlanner  = "planner"
 	KeyAlice    = "alice"
 	KeyBob      = "bob"
+	KeyCarol    = "carol"
 )
 
 // TestKeys are the keys of every executor StartExecutor runs, with roles.
@@ -100,6 +102,7 @@ var TestKeys = map[string][]string{
 	KeyPlanner:  {"plan"},
 	KeyAlice:    {"approve"},
 	KeyBob:      {"approve"},
+	KeyCarol:    {"plan", "apply", "approve"},
 }
 
 // SigningKeyFile is the operator key's file, for the provider.

@@ -17,6 +17,7 @@ func newAuditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Inspect the tamper-evident audit log",
 	}
+	cmd.AddCommand(newAuditListCmd())
 	cmd.AddCommand(newAuditVerifyCmd())
 	return cmd
 }
