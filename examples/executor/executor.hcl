@@ -87,6 +87,22 @@ health {
   crash_loop_window   = "10m"
 }
 
+# Model usage: every interval the executor reads what OpenClaw recorded in each
+# tenant's state dir (read-only) and counts it once per message into daily
+# rollups per tenant, agent and model (GET /v1/usage, data source
+# missioncontrol_usage). "0s" turns ingestion off. Costs OpenClaw did not
+# record are priced from the shipped table, overlaid with prices_file if set.
+usage {
+  interval    = "30s"
+  prices_file = "" # e.g. /etc/missioncontrol/prices.hcl
+}
+
+# Prometheus metrics (usage counters, ingestion lag and errors) at
+# http://<listen>/metrics. Loopback addresses only; "" serves no metrics.
+metrics {
+  listen = "" # e.g. "127.0.0.1:9464"
+}
+
 # Signing keys. Every request that is not a read (plans, job submissions,
 # approvals, cancels, retries) must be a signed envelope by one of these keys
 # with the route's role; reads (GET) need only the socket's peer check.

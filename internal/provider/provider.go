@@ -207,7 +207,9 @@ func (p *MissionControlProvider) EphemeralResources(context.Context) []func() ep
 }
 
 func (p *MissionControlProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewUsageDataSource,
+	}
 }
 
 // settings are the provider's effective settings after the environment and
