@@ -186,6 +186,9 @@ func (m *Monitor) Tick(ctx context.Context) error {
 	for i, r := range live {
 		p := &probes[i]
 		*p = api.Probe{Time: now}
+		if uerr == nil {
+			p.Unit = states[m.o.UnitName(r.Name)]
+		}
 		switch {
 		case suspended(r.Desired):
 			p.Status, p.Detail = api.HealthSuspended, "tenant suspended or gateway disabled"
@@ -197,7 +200,6 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		case uerr != nil:
 			p.Status, p.Detail = api.HealthUnknown, "probe failed: "+uerr.Error()
 		default:
-			p.Unit = states[m.o.UnitName(r.Name)]
 			port := r.Allocation.GatewayPort
 			if !m.o.Config.HTTP || p.Unit.ActiveState != "active" || port == 0 {
 				continue

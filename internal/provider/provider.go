@@ -209,6 +209,8 @@ func (p *MissionControlProvider) EphemeralResources(context.Context) []func() ep
 func (p *MissionControlProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewUsageDataSource,
+		NewHostDataSource,
+		NewTenantHealthDataSource,
 	}
 }
 
