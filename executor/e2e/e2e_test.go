@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -378,10 +380,22 @@ func TestKillMidJobThenRetryConverges(t *testing.T) {
 	if got.State != api.JobFailed || !strings.Contains(got.Error, "interrupted") {
 		t.Fatalf("after the kill the job is %s: %q", got.State, got.Error)
 	}
-	// retry converges: the new job runs only what is left
+	// retry converges: the new job runs only what is left. The operator
+	// retries with the CLI.
+	out, err := exec.Command(e.exec.Binary(), "retry", j.ID, "--key", e.exec.Keys[testhost.KeyOperator], "--socket", e.exec.Socket).CombinedOutput()
+	if err != nil {
+		t.Fatalf("missioncontrol-executor retry: %v: %s", err, out)
+	}
+	m := regexp.MustCompile(`^job (job-[a-z0-9-]+) is (queued|running)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("retry output %q", out)
+	}
 	var retry api.Job
-	if err := e.c.do("POST", api.PathJobs+"/"+j.ID+"/retry", nil, &retry); err != nil {
+	if err := e.c.do("GET", api.PathJobs+"/"+m[1], nil, &retry); err != nil {
 		t.Fatal(err)
+	}
+	if retry.RetryOf != j.ID {
+		t.Errorf("retry of %q, want %s", retry.RetryOf, j.ID)
 	}
 	if len(retry.Steps) >= len(p.Steps) {
 		t.Errorf("retry re-runs %d of %d steps", len(retry.Steps), len(p.Steps))

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -314,5 +316,55 @@ func TestCancelRunningJobAtStepBoundaryThenRetry(t *testing.T) {
 	e.c.apply(req)
 	if p2 := e.c.mustPlan(req); len(p2.Steps) != 0 {
 		t.Fatalf("plan after apply: %q", p2.Summaries())
+	}
+}
+
+// TestCLIJobs drives a production job through the operator CLI against the
+// socket: jobs list and show, approve by one reviewer, reject by another,
+// then cancel a second job.
+func TestCLIJobs(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(e.exec.Binary(), append(args, "--socket", e.exec.Socket)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("missioncontrol-executor %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	key := func(name string) string { return e.exec.Keys[name] }
+	req := prodChanges("initrode")
+	p := e.c.mustPlan(req)
+	job, err := e.c.submit(req, p.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := cli("jobs", "list"); !regexp.MustCompile(job.ID + `\s+initrode\s+awaiting_approval\s+0/2`).MatchString(out) {
+		t.Fatalf("jobs list:\n%s", out)
+	}
+	if out := cli("approve", job.ID, "--key", key(testhost.KeyAlice)); !strings.Contains(out, "awaiting_approval (1 of 2 approvals)") {
+		t.Fatalf("approve: %s", out)
+	}
+	if out := cli("jobs", "show", job.ID); !strings.Contains(out, "approvals  1 of 2: alice") || !strings.Contains(out, "create user mc-initrode") {
+		t.Fatalf("jobs show:\n%s", out)
+	}
+	if out := cli("reject", job.ID, "--key", key(testhost.KeyBob), "--reason", "wrong quarter"); !strings.Contains(out, "is rejected") {
+		t.Fatalf("reject: %s", out)
+	}
+	job2, err := e.c.submit(req, p.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := cli("cancel", job2.ID, "--key", key(testhost.KeyOperator)); !strings.Contains(out, "is cancelled") {
+		t.Fatalf("cancel: %s", out)
+	}
+	// nobody may approve a cancelled job
+	out, err := exec.Command(e.exec.Binary(), "approve", job2.ID, "--key", key(testhost.KeyAlice), "--socket", e.exec.Socket).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "only a job awaiting approval") {
+		t.Fatalf("approving a cancelled job: %v %s", err, out)
+	}
+	if _, err := e.host.Try("id", "mc-initrode"); err == nil {
+		t.Fatal("a rejected and a cancelled job created the user")
 	}
 }

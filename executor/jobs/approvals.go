@@ -9,6 +9,7 @@ import (
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/trust"
 )
@@ -318,4 +319,45 @@ func (q *Queue) ExpireWaiting(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// environment is the environment of the tenant a plan changes: its desired
+// state, or for a decommission (whose plan carries no spec) the one in the
+// registry.
+func (q *Queue) environment(ctx context.Context, res *plan.Result) api.Environment {
+	if env := res.Plan.Desired.Tenant.Environment; env != "" {
+		return env
+	}
+	if rec, ok, err := q.store.GetTenant(ctx, res.Plan.Tenant); err == nil && ok {
+		return rec.Desired.Tenant.Environment
+	}
+	return ""
+}
+
+// requiredApprovals is how many distinct approvers the job of res needs:
+// the policy's number for the tenant's environment, or for the registered
+// environment if that asks for more (moving a tenant out of production
+// needs production's approvals). A job that runs no step and leaves the
+// registered desired state as it is changes nothing and needs none.
+func (q *Queue) requiredApprovals(ctx context.Context, res *plan.Result) int {
+	pol := q.planner.Policy()
+	rec, registered, err := q.store.GetTenant(ctx, res.Plan.Tenant)
+	if err != nil || rec.Decommissioned {
+		registered = false
+	}
+	if len(res.Actions) == 0 && registered && !res.Decommission {
+		a, errA := api.CanonicalJSON(rec.Desired)
+		b, errB := api.CanonicalJSON(res.Plan.Desired)
+		if errA == nil && errB == nil && string(a) == string(b) {
+			return 0
+		}
+	}
+	if len(res.Actions) == 0 && !registered {
+		return 0 // nothing to run and nothing to register
+	}
+	n := pol.RequiredApprovals(q.environment(ctx, res))
+	if registered {
+		n = max(n, pol.RequiredApprovals(rec.Desired.Tenant.Environment))
+	}
+	return n
 }

@@ -115,7 +115,7 @@ func (q *Queue) Submit(ctx context.Context, req api.SubmitRequest, who Actor) (a
 		return api.Job{}, err
 	}
 	if who.Key != nil {
-		if err := trust.Scope(*who.Key, res.Plan.Desired.Tenant.Environment); err != nil {
+		if err := trust.Scope(*who.Key, q.environment(ctx, res)); err != nil {
 			q.deny(ctx, req.Tenant, who, err)
 			return api.Job{}, err
 		}
@@ -143,7 +143,7 @@ func (q *Queue) Retry(ctx context.Context, id string, who Actor) (api.Job, error
 		return api.Job{}, err
 	}
 	if who.Key != nil {
-		if err := trust.Scope(*who.Key, res.Plan.Desired.Tenant.Environment); err != nil {
+		if err := trust.Scope(*who.Key, q.environment(ctx, res)); err != nil {
 			q.deny(ctx, req.Tenant, who, err)
 			return api.Job{}, err
 		}
@@ -166,7 +166,7 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 		ID: newID(now), Tenant: req.Tenant, Digest: res.Plan.Digest, State: api.JobQueued,
 		Steps: res.Plan.Steps, Allocation: res.Plan.Allocation, CreatedAt: now, UpdatedAt: now, RetryOf: retryOf,
 	}
-	required := q.planner.Policy().RequiredApprovals(res.Plan.Desired.Tenant.Environment)
+	required := q.requiredApprovals(ctx, res)
 	if required > 0 {
 		job.State = api.JobAwaitingApproval
 	}

@@ -49,3 +49,7 @@ func LoadKey(file string) (ed25519.PrivateKey, error) {
 	}
 	return api.ParsePrivateKey(b)
 }
+
+// Binary is the machine path of the executor binary the host runs, for
+// running its CLI (approve, jobs, ...) against Socket from the machine.
+func (e *Executor) Binary() string { return filepath.Join(e.Host.Share, "bin", "missioncontrol-executor") }
