@@ -25,7 +25,9 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 WORK=$(mktemp -d /tmp/mc-demo.XXXXXX)
 DOWN=
+APPROVER=
 cleanup() {
+  if [ -n "$APPROVER" ]; then kill "$APPROVER" 2>/dev/null || true; fi
   if [ -n "$DOWN" ]; then "$DOWN" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
@@ -65,6 +67,40 @@ say "terraform plan: a dry run on the host (nothing changes)"
 tf plan -out=tfplan
 sed -n '/Terraform will perform/,$p' "$WORK/tf.log"
 
+# Reviewers sign the plan digests with their approve-keys (the throwaway
+# host's config lists alice and bob next to the operator key that signs the
+# provider's requests). The policy wants 2 distinct approvers for production
+# (acme), none for development (globex).
+EXE=$ROOT/bin/missioncontrol-executor
+KEYS=$(dirname "$MISSIONCONTROL_SIGNING_KEY_FILE")
+SOCK=${MISSIONCONTROL_ENDPOINT#unix://}
+say "review: alice and bob approve the plan digests offline (production needs 2 approvers)"
+host_id=$(curl -s --unix-socket "$SOCK" http://executor/v1/info | jq -r .host_id)
+tokens=()
+for d in $(terraform show -json tfplan | jq -r '[.resource_changes[].change.after.plan_digest? // empty] | unique | .[]'); do
+  for who in alice bob; do
+    tokens+=("$("$EXE" approve --digest "$d" --key "$KEYS/$who.pem" --host "$host_id" --expires 1h)")
+  done
+  echo "approved $d by alice and bob"
+done
+MISSIONCONTROL_APPROVALS=$(IFS=,; echo "${tokens[*]}")
+export MISSIONCONTROL_APPROVALS
+# Jobs whose digest the plan could not know yet (a workspace of a tenant the
+# same apply creates, a decommission) wait for approvals on the host; alice
+# and bob give them with the CLI while terraform waits.
+approver() {
+  while sleep 0.5; do
+    "$EXE" jobs list --socket "$SOCK" --json | jq -r 'select(.state == "awaiting_approval") | .id' |
+      while read -r job; do
+        grep -qx "$job" "$WORK/approved" 2>/dev/null && continue
+        for who in alice bob; do "$EXE" approve "$job" --key "$KEYS/$who.pem" --socket "$SOCK"; done
+        echo "$job" >> "$WORK/approved"
+      done
+  done
+}
+approver > "$WORK/approver.log" 2>&1 &
+APPROVER=$!
+
 say "terraform apply: runs exactly the reviewed steps"
 tf apply tfplan
 grep -E "Creat|Apply complete" "$WORK/tf.log"
@@ -83,6 +119,10 @@ echo "no changes"
 
 say "terraform destroy: decommission with a verified archive"
 tf destroy -auto-approve
+kill "$APPROVER" 2>/dev/null || true
+APPROVER=
+echo "approved on the host while terraform waited:"
+cat "$WORK/approver.log"
 grep -E "Destr" "$WORK/tf.log"
 $MISSIONCONTROL_HOST_EXEC ls -l /var/lib/missioncontrol/archives/
 
