@@ -368,3 +368,80 @@ func TestCLIJobs(t *testing.T) {
 		t.Fatal("a rejected and a cancelled job created the user")
 	}
 }
+
+// TestRetryNeedsApprovalsAgainWhenTheDigestChanged: a production job that
+// was approved and then interrupted left the host half done, so its retry
+// plans another digest and waits for two approvals again.
+func TestRetryNeedsApprovalsAgainWhenTheDigestChanged(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	h := e.host
+	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
+	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY=500ms\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
+	h.Run(t, "systemctl", "daemon-reload")
+	h.Run(t, "systemctl", "restart", testhost.ExecutorUnit)
+	waitSocket(t, e.exec.Socket)
+
+	aud, _ := e.c.hostID()
+	tokens := func(digest string) []string {
+		var out []string
+		for _, k := range []string{testhost.KeyAlice, testhost.KeyBob} {
+			tok, err := signer(t, e.exec, k).Approve(digest, aud, time.Now().Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, tok)
+		}
+		return out
+	}
+	req := prodChanges("hooli")
+	p := e.c.mustPlan(req)
+	j, err := e.c.do2submit(req, p.Digest, tokens(p.Digest)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State == api.JobAwaitingApproval {
+		t.Fatalf("job with two approvals waits: %+v", j)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var cur api.Job
+		if err := e.c.do("GET", api.PathJobs+"/"+j.ID, nil, &cur); err != nil {
+			t.Fatal(err)
+		}
+		done := 0
+		for _, ev := range cur.Events {
+			if ev.Type == api.EventStepDone {
+				done++
+			}
+		}
+		if done >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job did not progress: %s", cur.State)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	h.Run(t, "systemctl", "kill", "--signal=SIGKILL", testhost.ExecutorUnit)
+	time.Sleep(500 * time.Millisecond)
+	waitSocket(t, e.exec.Socket)
+	if got := e.c.wait(j.ID); got.State != api.JobFailed {
+		t.Fatalf("after the kill: %s", got.State)
+	}
+	var retry api.Job
+	if err := e.c.do("POST", api.PathJobs+"/"+j.ID+"/retry", nil, &retry); err != nil {
+		t.Fatal(err)
+	}
+	if retry.Digest == j.Digest || retry.State != api.JobAwaitingApproval || len(retry.Approvals) != 0 {
+		t.Fatalf("retry: digest %s (was %s), state %s, approvals %d", retry.Digest, j.Digest, retry.State, len(retry.Approvals))
+	}
+	var got api.Job
+	if err := e.c.withKey(t, e.exec, testhost.KeyAlice).do("POST", api.PathJobs+"/"+retry.ID+"/approve",
+		api.ApproveRequest{Approvals: tokens(retry.Digest)}, &got); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.c.wait(retry.ID); r.State != api.JobSucceeded {
+		t.Fatalf("approved retry: %s %q", r.State, r.Error)
+	}
+}
