@@ -156,3 +156,19 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return decode(w, r, v)
 }
+
+// scopePlan refuses a dry run by a key limited to other environments than
+// the tenant's (its planned one, or for a decommission the registered one).
+func (s *Server) scopePlan(r *http.Request, p api.Plan) error {
+	k := keyFrom(r.Context())
+	if k == nil || len(k.Environments) == 0 {
+		return nil
+	}
+	env := p.Desired.Tenant.Environment
+	if env == "" {
+		if rec, ok, err := s.Store.GetTenant(r.Context(), p.Tenant); err == nil && ok {
+			env = rec.Desired.Tenant.Environment
+		}
+	}
+	return trust.Scope(*k, env)
+}

@@ -212,6 +212,10 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if err := s.scopePlan(r, res.Plan); err != nil {
+		s.refuse(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, res.Plan)
 }
 
