@@ -34,8 +34,10 @@ type apiClient struct {
 	envelope func(method, path string, body []byte) string
 }
 
+// newClient talks to the executor at socket, signing with the operator key
+// testhost.StartExecutor made for it (see defaultSigner).
 func newClient(t *testing.T, socket string) *apiClient {
-	return &apiClient{t: t, http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+	return &apiClient{t: t, signer: defaultSigner(t, socket), http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", socket)
 		}}}}

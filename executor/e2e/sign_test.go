@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -64,4 +65,17 @@ func signer(t *testing.T, e *testhost.Executor, name string) api.Signer {
 		t.Fatalf("key %s: %v", name, err)
 	}
 	return api.Signer{Key: k}
+}
+
+// defaultSigner is the operator key of the throwaway host whose executor
+// listens on socket (<share>/run/executor.sock, keys in <share>/keys), or
+// nil when there is none.
+func defaultSigner(t *testing.T, socket string) *api.Signer {
+	t.Helper()
+	file := filepath.Join(filepath.Dir(filepath.Dir(socket)), "keys", testhost.KeyOperator+".pem")
+	k, err := testhost.LoadKey(file)
+	if err != nil {
+		return nil
+	}
+	return &api.Signer{Key: k}
 }
