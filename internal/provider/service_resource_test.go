@@ -104,6 +104,8 @@ func TestAccQuickstart(t *testing.T) { testQuickstart(t, realHost(t)) }
 func testQuickstart(t *testing.T, host testHost) {
 	// The example names its provider's real source address.
 	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", "missioncontrol")
+	// acme is a production tenant: two reviewers approve its jobs.
+	autoApprove(t)
 	dir := config.StaticDirectory(filepath.Join("..", "..", "examples", "quickstart"))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
