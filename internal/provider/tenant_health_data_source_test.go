@@ -27,7 +27,7 @@ import (
 const (
 	healthAddr = "data.missioncontrol_tenant_health.acme"
 	hostAddr   = "data.missioncontrol_host.this"
-	healthUnit   = "missioncontrol-gateway@acme.service"
+	healthUnit = "missioncontrol-gateway@acme.service"
 )
 
 // healthHost boots a throwaway host whose executor probes gateways every
