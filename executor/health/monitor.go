@@ -265,9 +265,9 @@ func suspended(d api.Desired) bool {
 func (m *Monitor) probeHTTP(ctx context.Context, port int) *api.HTTPProbe {
 	ctx, cancel := context.WithTimeout(ctx, m.o.Config.ProbeTimeout)
 	defer cancel()
-	start := time.Now()
+	start := m.o.Clock()
 	h, err := m.o.HTTP(ctx, port)
-	out := &api.HTTPProbe{Live: h.Live, Ready: h.Ready, Failing: h.Failing, LatencyMS: time.Since(start).Milliseconds()}
+	out := &api.HTTPProbe{Live: h.Live, Ready: h.Ready, Failing: h.Failing, LatencyMS: m.o.Clock().Sub(start).Milliseconds()}
 	if err != nil {
 		out.Error = err.Error()
 		if errors.Is(err, context.DeadlineExceeded) {
