@@ -170,8 +170,9 @@ func (s *Store) QueryUsage(ctx context.Context, q api.UsageQuery) (api.UsageRepo
 		query += " GROUP BY " + strings.Join(cols, ", ") + " ORDER BY " + strings.Join(cols, ", ")
 	}
 	rep := api.UsageReport{Query: q, Rows: []api.UsageRow{}}
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
+	// One statement reads one snapshot; no transaction needed.
+	err := func() error {
+		rows, err := s.db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -201,7 +202,7 @@ func (s *Store) QueryUsage(ctx context.Context, q api.UsageQuery) (api.UsageRepo
 			rep.Rows = append(rep.Rows, r)
 		}
 		return rows.Err()
-	})
+	}()
 	if err != nil {
 		return api.UsageReport{}, fmt.Errorf("query usage: %w", err)
 	}
