@@ -22,6 +22,15 @@ listen {
   socket = "/run/missioncontrol/executor.sock"
   mode   = "0660"           # octal string; must grant nothing to others
   group  = "missioncontrol" # peers must be uid 0 or in this group (SO_PEERCRED)
+
+  # Optional TCP listener with mutual TLS for remote clients (the provider's
+  # endpoint = "https://host:port" with ca_file, cert_file and key_file).
+  # Clients need a certificate signed by tls_client_ca; changes still need
+  # signed envelopes. All four or none:
+  #   tls_address   = "10.0.0.5:7443"
+  #   tls_cert_file = "/etc/missioncontrol/tls/executor.crt"
+  #   tls_key_file  = "/etc/missioncontrol/tls/executor.key"
+  #   tls_client_ca = "/etc/missioncontrol/tls/clients-ca.crt"
 }
 
 tenants {

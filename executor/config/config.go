@@ -59,6 +59,8 @@ type Listen struct {
 	Socket string
 	Mode   os.FileMode
 	Group  string
+	// TLS is an optional TCP listener with mutual TLS (tls.go).
+	TLS ListenTLS
 }
 
 // Tenants says where tenants live and what they are allocated from.
@@ -253,6 +255,11 @@ func (c *Config) settings() map[string]any {
 		"listen.mode":   &c.Listen.Mode,
 		"listen.group":  &c.Listen.Group,
 
+		"listen.tls_address":   &c.Listen.TLS.Address,
+		"listen.tls_cert_file": &c.Listen.TLS.CertFile,
+		"listen.tls_key_file":  &c.Listen.TLS.KeyFile,
+		"listen.tls_client_ca": &c.Listen.TLS.ClientCA,
+
 		"tenants.root":          &c.Tenants.Root,
 		"tenants.config_root":   &c.Tenants.ConfigRoot,
 		"tenants.archive_dir":   &c.Tenants.ArchiveDir,
@@ -388,6 +395,7 @@ func (c Config) Validate() error {
 	v.usage(c.Usage, c.Metrics)
 
 	c.validateKeys(&v)
+	c.validateTLS(&v)
 
 	return errors.Join(v.errs...)
 }

@@ -103,3 +103,31 @@ key "b" {
 		})
 	}
 }
+
+func TestListenTLS(t *testing.T) {
+	t.Parallel()
+	ok := `listen {
+  tls_address   = "127.0.0.1:7443"
+  tls_cert_file = "/etc/mc/executor.crt"
+  tls_key_file  = "/etc/mc/executor.key"
+  tls_client_ca = "/etc/mc/ca.crt"
+}`
+	c, err := config.Parse([]byte(ok), "executor.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.Listen.TLS.Address != "127.0.0.1:7443" {
+		t.Fatalf("%v %+v", err, c.Listen.TLS)
+	}
+	partial := `listen {
+  tls_address = "127.0.0.1"
+}`
+	c, err = config.Parse([]byte(partial), "executor.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	if !errors.Is(err, config.ErrTLS) || !strings.Contains(err.Error(), "listen.tls_address") || !strings.Contains(err.Error(), "listen.tls_client_ca") {
+		t.Fatalf("partial TLS: %v", err)
+	}
+}

@@ -93,6 +93,9 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if p := peerFrom(r.Context()); p != nil {
 		who = p.String()
 	}
+	if c := tlsPeer(r); c != "" {
+		who = c
+	}
 	s.Logger.Warn("refused request", "peer", who, "method", r.Method, "path", r.URL.Path, "rule", apiErr.Rule, "error", apiErr.Message)
 	if s.Audit != nil {
 		data, _ := api.CanonicalJSON(map[string]string{"method": r.Method, "path": r.URL.Path, "message": apiErr.Message})

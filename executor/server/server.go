@@ -42,6 +42,7 @@ type Server struct {
 	Now func() time.Time
 
 	http *http.Server
+	tls  *http.Server // the mutual TLS listener's server, if any (tls.go)
 }
 
 // Handler returns the API's routes.
@@ -69,6 +70,10 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tlsPeer(r) != "" { // mutual TLS: the client certificate verified (tls.go)
+			next.ServeHTTP(w, r)
+			return
+		}
 		p := peerFrom(r.Context())
 		if p == nil || !p.allowed(s.GID) {
 			who := "unknown peer"
@@ -141,6 +146,11 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops the server within ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if s.tls != nil {
+		if err := s.tls.Shutdown(ctx); err != nil {
+			return err
+		}
+	}
 	if s.http == nil {
 		return nil
 	}
@@ -151,6 +161,9 @@ func actor(r *http.Request) jobs.Actor {
 	a := jobs.Actor{RequestID: r.Header.Get(api.HeaderRequestID)}
 	if p := peerFrom(r.Context()); p != nil {
 		a.Name = p.String()
+	}
+	if c := tlsPeer(r); c != "" {
+		a.Name = c
 	}
 	if k := keyFrom(r.Context()); k != nil {
 		a.Key = k

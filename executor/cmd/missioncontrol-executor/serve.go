@@ -155,9 +155,13 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		return err
 	}
 	logger.Info("executor serving", "socket", cfg.Listen.Socket, "host_id", hostID, "policy_revision", pol.Revision(), "version", version)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	go expireLoop(ctx, queue, st, logger)
+	if err := serveTLS(cfg, srv, errc, logger); err != nil {
+		queue.Close()
+		return err
+	}
 	select {
 	case err := <-errc:
 		queue.Close()

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/server"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/trust"
 )
@@ -43,4 +46,24 @@ func expireLoop(ctx context.Context, q *jobs.Queue, st *store.Store, logger *slo
 			}
 		}
 	}
+}
+
+// serveTLS starts the mutual TLS listener when the config has one; its
+// end is reported on errc.
+func serveTLS(cfg config.Config, srv *server.Server, errc chan<- error, logger *slog.Logger) error {
+	t := cfg.Listen.TLS
+	if t.Address == "" {
+		return nil
+	}
+	tlsCfg, err := server.TLSConfig(t.CertFile, t.KeyFile, t.ClientCA)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", t.Address)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", t.Address, err)
+	}
+	logger.Info("executor serving mutual TLS", "address", ln.Addr().String())
+	go func() { errc <- srv.ServeTLS(ln, tlsCfg) }()
+	return nil
 }
