@@ -17,7 +17,7 @@ real without touching this machine. Run it as root (e.g. `sudo make demo`).
 MSG
   exit 1
 fi
-for tool in terraform go unshare nsenter; do
+for tool in terraform go unshare nsenter jq curl; do
   command -v "$tool" >/dev/null || { echo "make demo: $tool is not installed" >&2; exit 1; }
 done
 
@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "boot a throwaway host and start the executor inside it"
-go run ./internal/testhost/cmd/devhost > "$WORK/env"
+go run ./internal/testhost/cmd/devhost -fake-llm > "$WORK/env"
 while IFS= read -r line; do
   case "$line" in MISSIONCONTROL_*=*) export "${line?}";; esac
 done < "$WORK/env"
@@ -105,10 +105,21 @@ say "terraform apply: runs exactly the reviewed steps"
 tf apply tfplan
 grep -E "Creat|Apply complete" "$WORK/tf.log"
 
-say "the tenants on the host"
+say "the tenants on the host: real OpenClaw gateways answering"
 for t in acme globex; do
   $MISSIONCONTROL_HOST_EXEC id "mc-$t"
   $MISSIONCONTROL_HOST_EXEC systemctl is-active "missioncontrol-gateway@$t.service" | sed "s/^/missioncontrol-gateway@$t.service: /"
+  port=$(terraform output -json tenants | jq -r ".$t.gateway_port")
+  echo "GET /readyz on $t's gateway (port $port): $($MISSIONCONTROL_HOST_EXEC curl -s "http://127.0.0.1:$port/readyz" | head -c 120)"
+  # The token lives in a root-only file; Terraform reads it only through the
+  # ephemeral resource missioncontrol_gateway_token. The demo reads it as root.
+  token=$($MISSIONCONTROL_HOST_EXEC sed -n 's/^OPENCLAW_GATEWAY_TOKEN=//p' "/etc/missioncontrol/tenants/$t/token.env")
+  reply=$($MISSIONCONTROL_HOST_EXEC curl -s -m 120 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"model":"openclaw/main","messages":[{"role":"user","content":"Say hello."}]}' "http://127.0.0.1:$port/v1/chat/completions")
+  echo "chat turn on $t's gateway: $(printf '%s' "$reply" | head -c 160)"
+  code=$($MISSIONCONTROL_HOST_EXEC curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer not-$t-token" \
+    -H 'Content-Type: application/json' -d '{"model":"openclaw/main","messages":[]}' "http://127.0.0.1:$port/v1/chat/completions")
+  echo "the same with a wrong token: HTTP $code"
 done
 terraform state list
 terraform output -no-color 2>/dev/null || true

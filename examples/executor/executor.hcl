@@ -52,10 +52,24 @@ tenants {
 }
 
 gateway {
-  # argv of the gateway process, absolute path first. The placeholder keeps a
-  # unit running without OpenClaw installed; on a real host, e.g.
-  #   command = ["/usr/bin/node", "/opt/openclaw/dist/index.js", "gateway"]
-  command = ["/usr/bin/sleep", "infinity"]
+  # argv of every tenant's gateway, absolute path first: the OpenClaw runtime
+  # that scripts/install-openclaw.sh (make openclaw-runtime) installs. systemd
+  # expands ${PORT} from the tenant's gateway.env. Only scale benchmarks, where
+  # hundreds of real gateways (about 1 GB each) cannot fit, swap in a light
+  # stand-in: command = ["/usr/bin/sleep", "infinity"] with readiness = "none".
+  command = ["/opt/missioncontrol/openclaw/node/bin/node",
+    "/opt/missioncontrol/openclaw/node_modules/openclaw/openclaw.mjs",
+  "gateway", "run", "--port", "$${PORT}", "--bind", "loopback"]
+
+  # A job that starts or restarts a gateway waits until it answers /healthz
+  # and /readyz ("http"), at most ready_timeout seconds, and reports the
+  # unit's last log lines if it does not.
+  readiness     = "http"
+  ready_timeout = 120
+
+  # "localhost": gateways may reach only loopback model providers (the unit
+  # sets IPAddressDeny=any); "any": remote model providers too.
+  egress = "localhost"
 
   # systemd template unit; one instance per tenant (missioncontrol-gateway@<name>.service).
   unit_template = "missioncontrol-gateway@.service"

@@ -20,6 +20,20 @@ terraform {
 # (MISSIONCONTROL_ENDPOINT, MISSIONCONTROL_APPROVALS, ...), see
 # examples/provider/provider.tf.
 
+variable "llm_base_url" {
+  description = "An OpenAI-compatible model endpoint on the host. make demo runs a fake LLM (a test double of a paid model API) here."
+  type        = string
+  default     = "http://127.0.0.1:18999/v1"
+}
+
+variable "llm_api_key" {
+  description = "The endpoint's API key; written to each tenant's root-only credentials file, never to Terraform state."
+  type        = string
+  default     = "demo-key"
+  sensitive   = true
+  ephemeral   = true
+}
+
 locals {
   tenants = {
     acme = {
@@ -46,6 +60,17 @@ resource "missioncontrol_tenant" "this" {
     memory_max_mb = 2048
     tasks_max     = 512
   }
+
+  model_providers = [{
+    name     = "local"
+    base_url = var.llm_base_url
+    api      = "openai-completions"
+    models = [{
+      id   = "fake-model-1"
+      cost = { input = 3, output = 15, cache_read = 0.3, cache_write = 3.75 }
+    }]
+  }]
+  api_keys_wo = { local = var.llm_api_key }
 }
 
 resource "missioncontrol_workspace" "main" {
@@ -53,6 +78,7 @@ resource "missioncontrol_workspace" "main" {
 
   tenant = missioncontrol_tenant.this[each.key].name
   name   = "main"
+  model  = "local/fake-model-1"
 
   files = {
     "AGENTS.md" = each.value.agents_md

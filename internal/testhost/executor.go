@@ -57,9 +57,13 @@ type ExecutorOptions struct {
 	// ModuleDir is the module root (default: found from the working dir).
 	ModuleDir string
 	// Config is the executor configuration (default: the module's
-	// examples/executor/executor.hcl). Its policy_file and listen.socket
-	// are always rewritten to point into /share.
+	// examples/executor/executor.hcl, with the light stand-in gateway unless
+	// RealGateway). Its policy_file and listen.socket are always rewritten
+	// to point into /share.
 	Config []byte
+	// RealGateway keeps the real OpenClaw gateway of the default
+	// configuration; otherwise tenants run the light stand-in command.
+	RealGateway bool
 	// Policy is the policy (default: examples/executor/policy.hcl).
 	Policy []byte
 	// SocketTimeout bounds the wait for the socket (default 15 s).
@@ -201,6 +205,11 @@ func StartExecutor(ctx context.Context, h *Host, o ExecutorOptions) (*Executor, 
 	if o.Config == nil {
 		if o.Config, err = os.ReadFile(filepath.Join(o.ModuleDir, "examples/executor/executor.hcl")); err != nil {
 			return nil, fmt.Errorf("start executor: config: %w", err)
+		}
+		if !o.RealGateway {
+			if o.Config, err = LightGatewayConfig(o.Config); err != nil {
+				return nil, fmt.Errorf("start executor: %w", err)
+			}
 		}
 	}
 	if o.Policy == nil {

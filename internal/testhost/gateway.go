@@ -1,7 +1,10 @@
 package testhost
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -16,6 +19,20 @@ import (
 // the executor's own mechanics keep the light stand-in command, since each
 // real gateway takes about 1 GB and 10 s to start.
 func RealGatewayConfig(src []byte, rt openclaw.Runtime) ([]byte, error) {
+	return setGateway(src, rt.GatewayCommand("${PORT}"), "http")
+}
+
+// LightGatewayCommand is the stand-in gateway of tests of the executor's
+// own mechanics: a long-running process with no endpoint.
+var LightGatewayCommand = []string{"/usr/bin/sleep", "infinity"}
+
+// LightGatewayConfig rewrites an executor configuration so that tenants run
+// LightGatewayCommand and jobs wait only for systemd's active state.
+func LightGatewayConfig(src []byte) ([]byte, error) {
+	return setGateway(src, LightGatewayCommand, "none")
+}
+
+func setGateway(src []byte, command []string, readiness string) ([]byte, error) {
 	f, diags := hclwrite.ParseConfig(src, "executor.hcl", hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("executor config: %w", diags)
@@ -25,10 +42,39 @@ func RealGatewayConfig(src []byte, rt openclaw.Runtime) ([]byte, error) {
 		gw = f.Body().AppendNewBlock("gateway", nil)
 	}
 	var argv []cty.Value
-	for _, a := range rt.GatewayCommand("${PORT}") {
+	for _, a := range command {
 		argv = append(argv, cty.StringVal(a))
 	}
 	gw.Body().SetAttributeValue("command", cty.ListVal(argv))
-	gw.Body().SetAttributeValue("readiness", cty.StringVal("http"))
+	gw.Body().SetAttributeValue("readiness", cty.StringVal(readiness))
 	return f.Bytes(), nil
+}
+
+// FakeLLMAddr is where StartFakeLLM listens inside a host.
+const FakeLLMAddr = "127.0.0.1:18999"
+
+// StartFakeLLM runs internal/fakellm (the test double of a paid model API)
+// inside h as the unit fake-llm.service on FakeLLMAddr, so tenants' real
+// gateways can run turns offline, and returns its base URL.
+func StartFakeLLM(ctx context.Context, h *Host) (string, error) {
+	dir, err := moduleDir()
+	if err != nil {
+		return "", err
+	}
+	bin, err := buildOnce(ctx, dir, "./internal/fakellm/cmd/fakellm")
+	if err != nil {
+		return "", fmt.Errorf("fake LLM: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(h.Share, "bin"), 0o755); err != nil {
+		return "", err
+	}
+	if err := placeBinary(bin, filepath.Join(h.Share, "bin", "fakellm")); err != nil {
+		return "", fmt.Errorf("fake LLM: %w", err)
+	}
+	out, err := h.CommandContext(ctx, "systemd-run", "--unit=fake-llm", "--property=DynamicUser=yes",
+		"/share/bin/fakellm", "-addr", FakeLLMAddr).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("fake LLM: systemd-run: %w: %s", err, out)
+	}
+	return "http://" + FakeLLMAddr + "/v1", nil
 }

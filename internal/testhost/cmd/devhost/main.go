@@ -31,6 +31,8 @@ func main() {
 	downAll := flag.Bool("down-all", false, "tear down every throwaway host and exit")
 	pkg := flag.String("executor-package", testhost.ExecutorPackage,
 		"Go package (relative to the module root) built and run as the executor")
+	light := flag.Bool("light", false, "run tenants' gateways as a light stand-in command instead of real OpenClaw gateways")
+	fakeLLM := flag.Bool("fake-llm", false, "also run the fake LLM (a test double of a paid model API) inside the host on "+testhost.FakeLLMAddr)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -40,7 +42,7 @@ func main() {
 	if *downAll {
 		err = testhost.TeardownAll(ctx)
 	} else {
-		err = run(ctx, os.Stdout, os.Stderr, *pkg)
+		err = run(ctx, os.Stdout, os.Stderr, *pkg, !*light, *fakeLLM)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
@@ -48,7 +50,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, stdout, stderr io.Writer, pkg string) error {
+func run(ctx context.Context, stdout, stderr io.Writer, pkg string, realGateway, fakeLLM bool) error {
 	if err := testhost.Available(); err != nil {
 		return fmt.Errorf("dev-host: %w", err)
 	}
@@ -63,7 +65,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, pkg string) error {
 	}
 	fmt.Fprintf(stderr, "dev-host: throwaway host %s booted in %v (share %s)\n",
 		h.Name, h.BootTime.Round(time.Millisecond), h.Share)
-	e, err := testhost.StartExecutor(ctx, h, testhost.ExecutorOptions{Package: pkg, Log: stderr})
+	e, err := testhost.StartExecutor(ctx, h, testhost.ExecutorOptions{Package: pkg, Log: stderr, RealGateway: realGateway})
 	if err != nil {
 		if cerr := h.Close(); cerr != nil {
 			fmt.Fprintln(stderr, "dev-host:", cerr)
@@ -75,6 +77,14 @@ func run(ctx context.Context, stdout, stderr io.Writer, pkg string) error {
 	fmt.Fprintf(stderr, "dev-host: run inside: %s <cmd...>; tear down: %s\n",
 		h.ExecPrefix(), h.DownCommand())
 	env := e.Env()
+	if fakeLLM {
+		url, err := testhost.StartFakeLLM(ctx, h)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "dev-host: fake LLM (test double of a paid model API) at %s inside the host\n", url)
+		env = append(env, "MISSIONCONTROL_FAKE_LLM_URL="+url)
+	}
 	var names []string
 	for _, kv := range env {
 		fmt.Fprintln(stdout, kv)
