@@ -11,7 +11,9 @@
 #    and times 1000 day x model x agent queries over the 30 days;
 # 3. runs jq over the same files doing the same aggregation (agent from the path,
 #    provider, model, UTC day; input/output/cache tokens, cost, messages), without
-#    deduplication, which favours jq.
+#    deduplication, which favours jq;
+# 4. fills a second database with FILL (default 10000000) records through
+#    store.AddUsage and times the same queries on it.
 # Work files go to $BENCH_DIR (default /tmp/mc-usage-bench) and are removed at
 # the end unless KEEP=1.
 set -euo pipefail
@@ -46,5 +48,8 @@ jq -n -c '
   | {groups: length, messages: (map(.messages) | add)}' "$dir"/corpus/agents/*/sessions/*.jsonl
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v n="$records" 'BEGIN { t = e - s; printf "jq: %d records in %.1fs: %.0f records/s\n", n, t, n / t }'
+
+echo "== query over ${FILL:=10000000} records (added straight through store.AddUsage)"
+"$dir/usagebench" fill -db "$dir/fill.db" -records "$FILL"
 
 [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"

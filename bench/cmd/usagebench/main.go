@@ -5,6 +5,7 @@
 //	usagebench gen    -dir DIR [-records N] [-files F] [-agents A] [-models M] [-days D]
 //	usagebench ingest -dir DIR -db FILE [-queries Q]
 //	usagebench fill   -db FILE [-records N] [-queries Q]
+//	usagebench query  -db FILE [-queries Q]
 //
 // gen writes F JSONL transcripts agents/<agent>/sessions/<session>.jsonl
 // with N assistant messages in all (each after one user message), shaped
@@ -47,6 +48,8 @@ func main() {
 		err = runIngest(os.Args[2:])
 	case "fill":
 		err = fill(os.Args[2:])
+	case "query":
+		err = query(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -240,4 +243,19 @@ func fill(args []string) error {
 	took := time.Since(start)
 	fmt.Printf("fill: %d records through store.AddUsage in %v: %.0f records/s\n", *records, took.Round(time.Millisecond), float64(*records)/took.Seconds())
 	return queryLatency(ctx, st, *days, *queries)
+}
+
+// query times the queries on an existing database (from ingest or fill).
+func query(args []string) error {
+	fs := flag.NewFlagSet("query", flag.ExitOnError)
+	db := fs.String("db", "", "executor database")
+	days := fs.Int("days", 30, "days the query spans, ending 2026-12-30")
+	queries := fs.Int("queries", 1000, "queries for the latency figures")
+	_ = fs.Parse(args)
+	st, err := store.Open(*db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return queryLatency(context.Background(), st, *days, *queries)
 }
