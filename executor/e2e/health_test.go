@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -46,6 +47,7 @@ func healthConfig(t *testing.T) []byte {
 	h.SetAttributeValue("http", cty.True)
 	h.SetAttributeValue("crash_loop_restarts", cty.NumberIntVal(3))
 	h.SetAttributeValue("crash_loop_window", cty.StringVal("2m"))
+	block("metrics").SetAttributeValue("listen", cty.StringVal("127.0.0.1:9464"))
 	return f.Bytes()
 }
 
@@ -248,5 +250,22 @@ func TestGatewayCrashLoop(t *testing.T) {
 	}
 	if inc := hl.OpenIncidents[0]; inc.Restarts < 2 {
 		t.Errorf("crash loop incident counts %d restarts", inc.Restarts)
+	}
+	// The same on /metrics.
+	out, err := e.host.Try("python3", "-c", `import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9464/metrics").read().decode())`)
+	if err != nil {
+		t.Fatalf("GET /metrics: %v: %s", err, out)
+	}
+	for _, re := range []string{
+		`missioncontrol_gateway_health_status\{status="(degraded|down)",tenant="crashy"\} 1`,
+		`missioncontrol_gateway_health_status\{status="healthy",tenant="crashy"\} 0`,
+		`missioncontrol_gateway_open_incidents\{tenant="crashy"\} 1`,
+		`missioncontrol_gateway_restarts\{tenant="crashy"\} [3-9]`,
+		`missioncontrol_gateway_availability_ratio\{tenant="crashy",window="24h"\} 0\.\d+`,
+		`missioncontrol_health_probe_rounds_total [1-9]\d*`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("/metrics has no line matching %s", re)
+		}
 	}
 }
