@@ -27,7 +27,7 @@ func realGatewayConfig(t *testing.T, rt openclaw.Runtime) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := testhost.RealGatewayConfig(src, rt)
+	cfg, err := testhost.RealGatewayConfig(src, rt.GatewayCommand("${PORT}"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc(api.RouteGetTenant, s.handleGetTenant)
 	mux.HandleFunc(api.RouteTenantHealth, s.handleTenantHealth)
 	mux.HandleFunc(api.RouteHost, s.handleHost)
+	mux.HandleFunc(api.RouteGetGatewayToken, s.handleGatewayToken)
 	mux.HandleFunc(api.RouteUsage, s.handleUsage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &api.Error{Code: api.CodeNotFound, Message: "no route " + r.Method + " " + r.URL.Path})

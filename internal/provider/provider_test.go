@@ -54,9 +54,14 @@ type testHost struct {
 
 // realHost is the throwaway host from `make dev-host`; it skips the test
 // when there is none.
-func realHost(t *testing.T) testHost {
+func realHost(t *testing.T) testHost { t.Helper(); return realHostWith(t, testhost.ExecutorOptions{}) }
+
+// realHostWith is realHost with executor options, e.g. RealGateway for
+// tests of what a tenant's real OpenClaw gateway does; such a host needs
+// its own executor, so an endpoint from `make dev-host` is not used.
+func realHostWith(t *testing.T, o testhost.ExecutorOptions) testHost {
 	t.Helper()
-	if os.Getenv(provider.EnvEndpoint) == "" && os.Getenv("TF_ACC") != "" && testhost.Available() == nil {
+	if (o.RealGateway || os.Getenv(provider.EnvEndpoint) == "") && os.Getenv("TF_ACC") != "" && testhost.Available() == nil {
 		// No host given: boot our own throwaway host with the real
 		// executor running inside as a unit.
 		seed, err := testhost.SudoSeed(context.Background())
@@ -64,7 +69,7 @@ func realHost(t *testing.T) testHost {
 			t.Fatalf("sudo seed: %v", err)
 		}
 		h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}})
-		e := testhost.BootExecutor(t, h, testhost.ExecutorOptions{})
+		e := testhost.BootExecutor(t, h, o)
 		t.Setenv(provider.EnvEndpoint, e.Endpoint())
 		t.Setenv(provider.EnvSigningKeyFile, e.SigningKeyFile())
 		return testHost{executor: e, exec: func(argv ...string) (string, error) {

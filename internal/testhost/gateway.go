@@ -9,17 +9,16 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
-
-	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 )
 
 // RealGatewayConfig rewrites an executor configuration so that tenants'
-// gateways are the real OpenClaw gateway of rt, and jobs wait for their
+// gateways run command (the real OpenClaw gateway, e.g.
+// openclaw.Runtime.GatewayCommand("${PORT}")), and jobs wait for their
 // readiness. Tests that check what a tenant gets use it; the many tests of
 // the executor's own mechanics keep the light stand-in command, since each
 // real gateway takes about 1 GB and 10 s to start.
-func RealGatewayConfig(src []byte, rt openclaw.Runtime) ([]byte, error) {
-	return setGateway(src, rt.GatewayCommand("${PORT}"), "http")
+func RealGatewayConfig(src []byte, command []string) ([]byte, error) {
+	return setGateway(src, command, "http")
 }
 
 // LightGatewayCommand is the stand-in gateway of tests of the executor's

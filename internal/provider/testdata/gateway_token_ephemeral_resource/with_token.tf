@@ -1,0 +1,40 @@
+variable "llm_base_url" {
+  type = string
+}
+
+resource "missioncontrol_tenant" "acme" {
+  name        = "acme"
+  environment = "development"
+
+  model_providers = [{
+    name     = "local"
+    base_url = var.llm_base_url
+    api      = "openai-completions"
+    models   = [{ id = "fake-model-1" }]
+  }]
+  api_keys_wo = { local = "sk-acceptance" }
+}
+
+resource "missioncontrol_workspace" "main" {
+  tenant = missioncontrol_tenant.acme.name
+  name   = "main"
+  model  = "local/fake-model-1"
+}
+
+resource "missioncontrol_service" "gateway" {
+  tenant     = missioncontrol_tenant.acme.name
+  kind       = "gateway"
+  depends_on = [missioncontrol_workspace.main]
+}
+
+ephemeral "missioncontrol_gateway_token" "acme" {
+  tenant = missioncontrol_service.gateway.tenant
+}
+
+# The echo provider (a test helper) turns the ephemeral value into state so
+# the test can check it; real configurations pass it to write-only arguments.
+provider "echo" {
+  data = ephemeral.missioncontrol_gateway_token.acme
+}
+
+resource "echo" "token" {}
