@@ -20,6 +20,7 @@ import (
 // observation is what planning reads from the host once per plan.
 type observation struct {
 	users, groups []steps.Account
+	expiry        string // of the tenant's account in the shadow file
 	units         map[string]api.UnitState
 	listening     map[int]bool
 }
@@ -33,12 +34,16 @@ func (p *Planner) observe(ctx context.Context, tenant string) (*observation, err
 	if err != nil {
 		return nil, err
 	}
+	expiry, _, err := p.Host.AccountExpiry(NewLayout(p.Config, tenant).User)
+	if err != nil {
+		return nil, err
+	}
 	unit := GatewayUnit(p.Config, tenant)
 	units, err := p.Host.UnitStates(ctx, unit)
 	if err != nil {
 		return nil, err
 	}
-	return &observation{users: users, groups: groups, units: units, listening: listeningPorts()}, nil
+	return &observation{users: users, groups: groups, expiry: expiry, units: units, listening: listeningPorts()}, nil
 }
 
 // listeningPorts reads the TCP listeners of this network namespace.
@@ -97,6 +102,10 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	}
 	usr, err := steps.EnsureUser(h, obs.users, l.User, a.UID, a.GID, l.Home, p.Config.Tenants.NologinShell)
 	if err := add("tenant", usr, err); err != nil {
+		return nil, nil, err
+	}
+	// A suspended tenant keeps every file but its account is locked.
+	if err := add("tenant", steps.EnsureExpired(h, l.User, a.UID, a.GID, obs.expiry, d.Tenant.Suspended), nil); err != nil {
 		return nil, nil, err
 	}
 	dir := func(object string, an steps.Anchor, o steps.Owner, mode os.FileMode) error {

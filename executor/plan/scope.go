@@ -120,10 +120,14 @@ func fingerprint(obs *observation, a api.Allocation, paths []ownedPath, in scope
 		SHA256 string `json:"sha256,omitempty"`
 	}
 	var facts struct {
+		Expiry string          `json:"expiry,omitempty"`
 		Users  []steps.Account `json:"users"`
 		Groups []steps.Account `json:"groups"`
 		Units  []unitFact      `json:"units"`
 		Paths  []fact          `json:"paths"`
+	}
+	if in.has("tenant") {
+		facts.Expiry = obs.expiry
 	}
 	// Only this tenant's accounts: other tenants' changes must not move it.
 	for _, u := range obs.users {

@@ -3,7 +3,9 @@ package steps
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 )
@@ -91,4 +93,57 @@ func EnsureUser(h *Host, users []Account, name string, uid, gid int, home, shell
 		apply:  func(ctx context.Context, h *Host) (Outcome, error) { return run(ctx, h, argv) },
 		verify: verify,
 	}, nil
+}
+
+// AccountExpiry reads the expiry field (days since the epoch, "" for none)
+// of name from the shadow file; ok is false when name has no entry.
+func (h *Host) AccountExpiry(name string) (expiry string, ok bool, err error) {
+	path := h.ShadowFile
+	if path == "" {
+		path = "/etc/shadow"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", false, fmt.Errorf("read %s: %w", path, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 8 && f[0] == name {
+			return f[7], true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// EnsureExpired plans `usermod -e 1 NAME` (the account expired on
+// 1970-01-02, so nothing can log in or run as it through PAM) when locked
+// is true and the account is not yet expired, and `usermod -e "" NAME` when
+// locked is false and it is. Tenant accounts never have a password, so the
+// expiry is the lock. expiry is the observed field; a user that does not
+// exist yet (created by an earlier step) counts as not expired.
+func EnsureExpired(h *Host, name string, uid, gid int, expiry string, locked bool) *Action {
+	want := ""
+	summary, reason := "unlock account "+name+" (clear its expiry)", "the tenant is resumed"
+	if locked {
+		want = "1"
+		summary, reason = "lock account "+name+" (expire it)", "the tenant is suspended"
+	}
+	if expiry == want {
+		return nil
+	}
+	argv := []string{h.Commands.Usermod, "-e", want, name}
+	return &Action{
+		Step: api.Step{Kind: api.StepEnsureUser, Summary: summary, Reason: reason, Argv: argv, Owner: name, UID: uid, GID: gid},
+		apply: func(ctx context.Context, h *Host) (Outcome, error) { return run(ctx, h, argv) },
+		verify: func(ctx context.Context, h *Host) error {
+			got, _, err := h.AccountExpiry(name)
+			if err != nil {
+				return err
+			}
+			if got != want {
+				return fmt.Errorf("verify %s: expiry %q, want %q", name, got, want)
+			}
+			return nil
+		},
+	}
 }

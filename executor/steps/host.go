@@ -27,8 +27,9 @@ type Commands struct {
 type Host struct {
 	Runner   Runner
 	Commands Commands
-	// PasswdFile and GroupFile default to /etc/passwd and /etc/group.
-	PasswdFile, GroupFile string
+	// PasswdFile, GroupFile and ShadowFile default to /etc/passwd,
+	// /etc/group and /etc/shadow.
+	PasswdFile, GroupFile, ShadowFile string
 	// Random fills secrets; crypto/rand when nil.
 	Random func([]byte) error
 }
