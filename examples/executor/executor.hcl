@@ -102,9 +102,10 @@ health {
   open_after    = 3
   close_after   = 2
   probe_timeout = "2s" # shorter than interval
-  # false while gateway.command is a stand-in without health endpoints (the
-  # default sleep); true for real OpenClaw gateways.
-  http = false
+  # Ask the gateway's /healthz and /readyz too. Set false when gateway.command
+  # is a stand-in without those endpoints (sleep infinity), or every running
+  # gateway reads degraded.
+  http = true
   # This many restarts (NRestarts rising) within the window is a crash loop.
   crash_loop_restarts = 3
   crash_loop_window   = "10m"

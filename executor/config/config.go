@@ -113,9 +113,10 @@ type Health struct {
 	// ProbeTimeout bounds one probe round's systemctl call and each HTTP
 	// probe; it must be shorter than Interval.
 	ProbeTimeout time.Duration
-	// HTTP also asks the gateway's /healthz and /readyz on loopback. Leave it
-	// false while gateway.command is a stand-in without those endpoints
-	// (the default `sleep infinity`); set it true for real OpenClaw gateways.
+	// HTTP also asks the gateway's /healthz and /readyz on loopback (true by
+	// default, for the real OpenClaw gateway). Set it false when
+	// gateway.command is a stand-in without those endpoints (such as
+	// `sleep infinity`), or every running gateway reads degraded.
 	HTTP bool
 	// CrashLoopRestarts restarts (NRestarts rising) within CrashLoopWindow
 	// make a crash loop.
@@ -174,6 +175,7 @@ func Default() Config {
 			OpenAfter:         3,
 			CloseAfter:        2,
 			ProbeTimeout:      2 * time.Second,
+			HTTP:              true,
 			CrashLoopRestarts: 3,
 			CrashLoopWindow:   10 * time.Minute,
 		},

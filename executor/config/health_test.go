@@ -18,7 +18,7 @@ health {
   open_after          = 2
   close_after         = 1
   probe_timeout       = "500ms"
-  http                = true
+  http                = false
   crash_loop_restarts = 2
   crash_loop_window   = "1m"
 }
@@ -28,7 +28,7 @@ health {
 		t.Fatalf("Parse() = %v", err)
 	}
 	want := config.Health{Interval: time.Second, OpenAfter: 2, CloseAfter: 1, ProbeTimeout: 500 * time.Millisecond,
-		HTTP: true, CrashLoopRestarts: 2, CrashLoopWindow: time.Minute}
+		HTTP: false, CrashLoopRestarts: 2, CrashLoopWindow: time.Minute}
 	if diff := cmp.Diff(want, c.Health); diff != "" {
 		t.Errorf("Health mismatch (-want +got):\n%s", diff)
 	}
@@ -36,7 +36,7 @@ health {
 		t.Errorf("Validate() = %v", err)
 	}
 	if d := config.Default().Health; d.Interval != 15*time.Second || d.OpenAfter != 3 || d.CloseAfter != 2 ||
-		d.ProbeTimeout != 2*time.Second || d.HTTP {
+		d.ProbeTimeout != 2*time.Second || !d.HTTP {
 		t.Errorf("Default().Health = %+v", d)
 	}
 }

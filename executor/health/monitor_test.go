@@ -73,6 +73,7 @@ func newFixture(t *testing.T, tenants ...string) *fixture {
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{st: st, units: &fakeUnits{units: map[string]api.UnitState{}},
 		clock: &clock{now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}, cfg: config.Default().Health}
+	f.cfg.HTTP = false // systemd state only, unless a test says otherwise
 	for i, name := range tenants {
 		f.put(t, name, i, false)
 	}

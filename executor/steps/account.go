@@ -133,7 +133,7 @@ func EnsureExpired(h *Host, name string, uid, gid int, expiry string, locked boo
 	}
 	argv := []string{h.Commands.Usermod, "-e", want, name}
 	return &Action{
-		Step: api.Step{Kind: api.StepEnsureUser, Summary: summary, Reason: reason, Argv: argv, Owner: name, UID: uid, GID: gid},
+		Step:  api.Step{Kind: api.StepEnsureUser, Summary: summary, Reason: reason, Argv: argv, Owner: name, UID: uid, GID: gid},
 		apply: func(ctx context.Context, h *Host) (Outcome, error) { return run(ctx, h, argv) },
 		verify: func(ctx context.Context, h *Host) error {
 			got, _, err := h.AccountExpiry(name)

@@ -45,6 +45,10 @@ func healthHost(t *testing.T) testHost {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The light stand-in gateway, probed through systemd only.
+	if src, err = testhost.LightGatewayConfig(src); err != nil {
+		t.Fatal(err)
+	}
 	f, diags := hclwrite.ParseConfig(src, "executor.hcl", hcl.InitialPos)
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -55,6 +59,7 @@ func healthHost(t *testing.T) testHost {
 	}
 	hb.Body().SetAttributeValue("interval", cty.StringVal("1s"))
 	hb.Body().SetAttributeValue("probe_timeout", cty.StringVal("500ms"))
+	hb.Body().SetAttributeValue("http", cty.False)
 	seed, err := testhost.SudoSeed(context.Background())
 	if err != nil {
 		t.Fatalf("sudo seed: %v", err)

@@ -52,4 +52,6 @@ func LoadKey(file string) (ed25519.PrivateKey, error) {
 
 // Binary is the machine path of the executor binary the host runs, for
 // running its CLI (approve, jobs, ...) against Socket from the machine.
-func (e *Executor) Binary() string { return filepath.Join(e.Host.Share, "bin", "missioncontrol-executor") }
+func (e *Executor) Binary() string {
+	return filepath.Join(e.Host.Share, "bin", "missioncontrol-executor")
+}
