@@ -445,3 +445,42 @@ func TestRetryNeedsApprovalsAgainWhenTheDigestChanged(t *testing.T) {
 		t.Fatalf("approved retry: %s %q", r.State, r.Error)
 	}
 }
+
+// TestWaitingJobExpires: a job nobody approves in time ends expired, and a
+// late approval is refused.
+func TestWaitingJobExpires(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	h := e.host
+	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
+	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_APPROVAL_TTL=2s\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
+	h.Run(t, "systemctl", "daemon-reload")
+	h.Run(t, "systemctl", "restart", testhost.ExecutorUnit)
+	waitSocket(t, e.exec.Socket)
+
+	req := prodChanges("pied-piper")
+	p := e.c.mustPlan(req)
+	j, err := e.c.submit(req, p.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != api.JobAwaitingApproval {
+		t.Fatalf("state %s", j.State)
+	}
+	got := e.c.wait(j.ID)
+	if got.State != api.JobExpired || !strings.Contains(got.Error, "expired") {
+		t.Fatalf("after the deadline: %s %q", got.State, got.Error)
+	}
+	aud, _ := e.c.hostID()
+	tok, err := signer(t, e.exec, testhost.KeyAlice).Approve(p.Digest, aud, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.c.withKey(t, e.exec, testhost.KeyAlice).do("POST", api.PathJobs+"/"+j.ID+"/approve", api.ApproveRequest{Approvals: []string{tok}}, nil)
+	if !api.IsCode(err, api.CodeConflict) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("late approval: %v", err)
+	}
+	if _, err := h.Try("id", "mc-pied-piper"); err == nil {
+		t.Fatal("an expired job created the user")
+	}
+}

@@ -107,6 +107,9 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		return err
 	}
 	queue.Trust = verifier
+	if err := approvalTTL(queue); err != nil {
+		return err
+	}
 	if d := os.Getenv(envStepDelay); d != "" {
 		if queue.StepDelay, err = time.ParseDuration(d); err != nil {
 			return fmt.Errorf("%s: %w", envStepDelay, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
@@ -27,7 +28,11 @@ func newVerifier(cfg config.Config, hostID string, st *store.Store) (*trust.Veri
 // that expired (their requests are refused as expired anyway), once a
 // minute until ctx ends.
 func expireLoop(ctx context.Context, q *jobs.Queue, st *store.Store, logger *slog.Logger) {
-	t := time.NewTicker(time.Minute)
+	every := time.Minute
+	if q.ApprovalTTL > 0 && q.ApprovalTTL < 2*every {
+		every = max(q.ApprovalTTL/2, 100*time.Millisecond)
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -65,5 +70,23 @@ func serveTLS(cfg config.Config, srv *server.Server, errc chan<- error, logger *
 	}
 	logger.Info("executor serving mutual TLS", "address", ln.Addr().String())
 	go func() { errc <- srv.ServeTLS(ln, tlsCfg) }()
+	return nil
+}
+
+// envApprovalTTL is a test-only knob: how long jobs may await approval
+// (jobs.DefaultApprovalTTL otherwise), so host e2e tests can watch a job
+// expire.
+const envApprovalTTL = "MISSIONCONTROL_TEST_APPROVAL_TTL"
+
+func approvalTTL(q *jobs.Queue) error {
+	v := os.Getenv(envApprovalTTL)
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%s: %q is not a positive duration", envApprovalTTL, v)
+	}
+	q.ApprovalTTL = d
 	return nil
 }
