@@ -467,6 +467,22 @@ func TestDecommissionArchivesThenRemoves(t *testing.T) {
 		"srv/missioncontrol/tenants/umbrella/.openclaw/workspace-main/notes.md"); got != "precious\n" {
 		t.Errorf("archived file reads %q", got)
 	}
+	// the archive is recorded with its sha256, and verify reads it back
+	var archives api.ArchiveList
+	if err := e.c.do("GET", api.PathArchives+"?tenant=umbrella", nil, &archives); err != nil {
+		t.Fatal(err)
+	}
+	sum := strings.Fields(h.Run(t, "sha256sum", "/var/lib/missioncontrol/archives/umbrella.tar.gz"))[0]
+	if len(archives.Archives) != 1 || archives.Archives[0].SHA256 != sum || archives.Archives[0].UID != p.Allocation.UID {
+		t.Errorf("archives: %+v, file sha256 %s", archives.Archives, sum)
+	}
+	if out := h.Run(t, "/share/bin/missioncontrol-executor", "archive", "verify"); !strings.Contains(out, "1 archives verified") {
+		t.Errorf("archive verify: %s", out)
+	}
+	h.Run(t, "sh", "-c", "printf x >> /var/lib/missioncontrol/archives/umbrella.tar.gz")
+	if out, err := h.Try("/share/bin/missioncontrol-executor", "archive", "verify"); err == nil || !strings.Contains(out, "recorded "+sum) {
+		t.Errorf("verify of a changed archive: %v %s", err, out)
+	}
 	// the uid stays reserved while the archive exists
 	other := e.c.mustPlan(tenantChange(api.TenantSpec{Name: "umbrella2", Environment: api.EnvDevelopment}))
 	if other.Allocation.UID == p.Allocation.UID {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -19,6 +20,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/fakellm"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/testhost"
 )
 
@@ -237,4 +240,81 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestUsageFromRealGateway drives real turns through a real OpenClaw
+// gateway (a fake LLM stands in for the model API) and checks that the
+// executor counts exactly what the gateway recorded: the turns' tokens and
+// OpenClaw's own usage.cost, priced from the tenant's model prices.
+func TestUsageFromRealGateway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SKIPPED (loud): real OpenClaw gateways are not started with -short")
+	}
+	rt := openclawRuntime(t)
+	testhost.Require(t)
+	llm := fakellm.Start(t)
+	st := llm.Settings()
+	st.APIKey = "sk-e2e-acme"
+	llm.Set(st)
+	seed, err := testhost.SudoSeed(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}, Net: "host"})
+	cfg, diags := hclwrite.ParseConfig(realGatewayConfig(t, rt), "executor.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	usage := cfg.Body().FirstMatchingBlock("usage", nil)
+	if usage == nil {
+		usage = cfg.Body().AppendNewBlock("usage", nil)
+	}
+	usage.Body().SetAttributeValue("interval", cty.StringVal("1s"))
+	ex := testhost.BootExecutor(t, h, testhost.ExecutorOptions{Config: cfg.Bytes()})
+	c := newClient(t, ex.Socket).withKey(t, ex, testhost.KeyOperator)
+
+	p, _ := c.apply(gatewayTenant("acme", llm.BaseURL()))
+	tok, err := openclaw.ParseTokenEnv([]byte(h.Run(t, "cat", "/etc/missioncontrol/tenants/acme/token.env")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 2 * time.Minute}
+	const turns = 2
+	for i := range turns {
+		if code, body := chatTurn(t, client, p.Allocation.GatewayPort, tok); code != http.StatusOK {
+			t.Fatalf("turn %d: %d %s", i, code, body)
+		}
+	}
+	rep := c.waitMessages("acme", turns)
+
+	// The gateway's own records, read by `usage scan` inside the host.
+	scan := h.Run(t, "/share/bin/missioncontrol-executor", "usage", "scan", "/srv/missioncontrol/tenants/acme/.openclaw")
+	var want api.UsageRow
+	for _, line := range strings.Split(strings.TrimSpace(scan), "\n") {
+		var r struct {
+			Input, Output, Messages, Errors, Unpriced int64
+			CacheReadJSON                             int64   `json:"cache_read"`
+			CacheWriteJSON                            int64   `json:"cache_write"`
+			TotalJSON                                 int64   `json:"total_tokens"`
+			CostUSD                                   float64 `json:"cost_usd"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("usage scan line %q: %v", line, err)
+		}
+		want.Input += r.Input
+		want.Output += r.Output
+		want.CacheRead += r.CacheReadJSON
+		want.CacheWrite += r.CacheWriteJSON
+		want.TotalTokens += r.TotalJSON
+		want.Messages += r.Messages
+		want.Errors += r.Errors
+		want.Unpriced += r.Unpriced
+		want.NanoUSD += int64(math.Round(r.CostUSD * 1e9))
+	}
+	want.CostUSD = float64(want.NanoUSD) / 1e9
+	sameTotals(t, "ingested vs the gateway's records", rep.Totals, want)
+	if rep.Totals.Output != turns*56 || rep.Totals.NanoUSD <= 0 || rep.Totals.Unpriced != 0 {
+		t.Errorf("totals %+v: want %d output tokens (the fake LLM's 56 per turn) and a recorded cost", rep.Totals, turns*56)
+	}
+	t.Logf("%d real turns: %d input, %d output tokens, %.6f USD as OpenClaw recorded", turns, rep.Totals.Input, rep.Totals.Output, rep.Totals.CostUSD)
 }

@@ -280,6 +280,13 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 			fail(fmt.Sprintf("step %d (%s): %v", i+1, act.Step.Summary, err))
 			return
 		}
+		if out.Archive != nil {
+			// Recorded before any later step removes what it holds.
+			if err := q.recordArchive(ctx, id, req.Tenant, res, out.Archive); err != nil {
+				fail(fmt.Sprintf("step %d (%s): %v", i+1, act.Step.Summary, err))
+				return
+			}
+		}
 	}
 	if res.Decommission && res.Registered {
 		if err := q.store.MarkDecommissioned(ctx, req.Tenant, q.now()); err != nil {

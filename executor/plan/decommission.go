@@ -75,6 +75,6 @@ func (p *Planner) decommission(ctx context.Context, name string, rec store.Tenan
 	if err != nil {
 		return nil, err
 	}
-	res.Decommission = true
+	res.Decommission, res.Prior = true, rec
 	return res, nil
 }

@@ -42,7 +42,9 @@ type Result struct {
 	Registered bool
 	// Decommission says the plan removes the tenant: a job marks it
 	// decommissioned after the steps instead of registering Record first.
+	// Prior is then the tenant as registered before, for its archive record.
 	Decommission bool
+	Prior        store.TenantRecord
 	// UserExists and Unit are what planning observed of the tenant's
 	// account and gateway unit, so callers need not observe again.
 	UserExists bool

@@ -62,6 +62,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc(api.RouteTenantHealth, s.handleTenantHealth)
 	mux.HandleFunc(api.RouteHost, s.handleHost)
 	mux.HandleFunc(api.RouteGetGatewayToken, s.handleGatewayToken)
+	mux.HandleFunc(api.RouteListArchives, s.handleListArchives)
 	mux.HandleFunc(api.RouteUsage, s.handleUsage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &api.Error{Code: api.CodeNotFound, Message: "no route " + r.Method + " " + r.URL.Path})

@@ -22,6 +22,15 @@ type Action struct {
 type Outcome struct {
 	Results []Result // commands run, in order
 	Message string   // what was written, for file actions
+	// Archive is the archive an archive action wrote and read back.
+	Archive *ArchiveFile
+}
+
+// ArchiveFile is a verified tenant archive.
+type ArchiveFile struct {
+	Path   string
+	SHA256 string // hex
+	Size   int64
 }
 
 // Apply performs the action. Re-applying an action whose target already holds

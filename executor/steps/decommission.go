@@ -72,6 +72,10 @@ func Archive(h *Host, dest Anchor, sources []string) (*Action, error) {
 				return out, fmt.Errorf("place archive: %w", err)
 			}
 			out.Message = fmt.Sprintf("archive %s sha256 %s", dest.Path(), sum)
+			out.Archive = &ArchiveFile{Path: dest.Path(), SHA256: sum}
+			if fi, err := os.Stat(dest.Path()); err == nil {
+				out.Archive.Size = fi.Size()
+			}
 			return out, nil
 		},
 		verify: func(ctx context.Context, h *Host) error {

@@ -211,6 +211,20 @@ CREATE TABLE health_incidents (
 );
 CREATE INDEX health_incidents_tenant_start ON health_incidents (tenant, started_at);
 `,
+	// archives: the verified archive each decommission wrote (archives.go).
+	`
+CREATE TABLE archives (
+	path         TEXT PRIMARY KEY,
+	tenant       TEXT NOT NULL,
+	sha256       TEXT NOT NULL,
+	size         INTEGER NOT NULL,
+	job_id       TEXT NOT NULL,
+	desired_json TEXT NOT NULL,
+	alloc_json   TEXT NOT NULL,
+	created_at   INTEGER NOT NULL
+);
+CREATE INDEX archives_tenant ON archives (tenant);
+`,
 }
 
 // SchemaVersion returns the highest applied migration, 0 for a database

@@ -210,6 +210,7 @@ func (p *MissionControlProvider) DataSources(context.Context) []func() datasourc
 	return []func() datasource.DataSource{
 		NewUsageDataSource,
 		NewHostDataSource,
+		NewArchivesDataSource,
 		NewTenantHealthDataSource,
 	}
 }

@@ -15,6 +15,7 @@ func newRootCmd() *cobra.Command {
 	}
 	// One constructor per command file; keep this list sorted.
 	root.AddCommand(newApproveCmd())
+	root.AddCommand(newArchiveCmd())
 	root.AddCommand(newAuditCmd())
 	root.AddCommand(newCancelCmd())
 	root.AddCommand(newJobsCmd())

@@ -1,0 +1,3 @@
+data "missioncontrol_archives" "acme" {
+  tenant = "acme"
+}
