@@ -71,20 +71,22 @@ func TestRealGateways(t *testing.T) {
 	testhost.Require(t)
 	llm := fakellm.Start(t)
 	st := llm.Settings()
-	st.APIKey = "sk-e2e-acme" // only acme's key is accepted by the model API
+	st.APIKey = "sk-e2e-gw-one" // only gw-one's key is accepted by the model API
 	llm.Set(st)
 
 	seed, err := testhost.SudoSeed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The machine's network, so the fake LLM and the gateways meet on loopback.
+	// The machine's network, so the fake LLM and the gateways meet on
+	// loopback. Other tests share it, so these tenants have names of their
+	// own: their ports derive from the names.
 	h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}, Net: "host"})
 	ex := testhost.BootExecutor(t, h, testhost.ExecutorOptions{Config: realGatewayConfig(t, rt)})
 	c := newClient(t, ex.Socket)
 
 	ports := map[string]int{}
-	for _, name := range []string{"acme", "globex"} {
+	for _, name := range []string{"gw-one", "gw-two"} {
 		start := time.Now()
 		p, job := c.apply(gatewayTenant(name, llm.BaseURL()))
 		ports[name] = p.Allocation.GatewayPort
@@ -104,11 +106,11 @@ func TestRealGateways(t *testing.T) {
 		return tok
 	}
 	client := &http.Client{Timeout: 2 * time.Minute}
-	if code, body := chatTurn(t, client, ports["acme"], token("acme")); code != http.StatusOK {
-		t.Fatalf("acme's turn with its own token: %d %s\n%s", code, body, h.Journal("-u", "missioncontrol-gateway@acme.service", "-n", "40"))
+	if code, body := chatTurn(t, client, ports["gw-one"], token("gw-one")); code != http.StatusOK {
+		t.Fatalf("gw-one's turn with its own token: %d %s\n%s", code, body, h.Journal("-u", "missioncontrol-gateway@gw-one.service", "-n", "40"))
 	}
-	if code, _ := chatTurn(t, client, ports["acme"], token("globex")); code != http.StatusUnauthorized {
-		t.Errorf("acme's gateway with globex's token: %d, want 401", code)
+	if code, _ := chatTurn(t, client, ports["gw-one"], token("gw-two")); code != http.StatusUnauthorized {
+		t.Errorf("gw-one's gateway with gw-two's token: %d, want 401", code)
 	}
 	if got := len(llm.Requests()); got < 1 {
 		t.Errorf("the model API saw %d requests", got)
@@ -116,10 +118,10 @@ func TestRealGateways(t *testing.T) {
 
 	// Tenants cannot read each other's files or their own secrets.
 	for _, argv := range [][]string{
-		{"runuser", "-u", "mc-acme", "--", "cat", "/srv/missioncontrol/tenants/globex/.openclaw/openclaw.json"},
-		{"runuser", "-u", "mc-acme", "--", "ls", "/srv/missioncontrol/tenants/globex"},
-		{"runuser", "-u", "mc-acme", "--", "cat", "/etc/missioncontrol/tenants/acme/credentials.env"},
-		{"runuser", "-u", "mc-acme", "--", "cat", "/etc/missioncontrol/tenants/acme/token.env"},
+		{"runuser", "-u", "mc-gw-one", "--", "cat", "/srv/missioncontrol/tenants/gw-two/.openclaw/openclaw.json"},
+		{"runuser", "-u", "mc-gw-one", "--", "ls", "/srv/missioncontrol/tenants/gw-two"},
+		{"runuser", "-u", "mc-gw-one", "--", "cat", "/etc/missioncontrol/tenants/gw-one/credentials.env"},
+		{"runuser", "-u", "mc-gw-one", "--", "cat", "/etc/missioncontrol/tenants/gw-one/token.env"},
 	} {
 		if out, err := h.Try(argv...); err == nil {
 			t.Errorf("%q succeeded:\n%s", argv, out)
@@ -127,13 +129,13 @@ func TestRealGateways(t *testing.T) {
 	}
 
 	// The unit's exposure, measured on the running gateway.
-	out := h.Run(t, "systemd-analyze", "security", "--no-pager", "missioncontrol-gateway@acme.service")
+	out := h.Run(t, "systemd-analyze", "security", "--no-pager", "missioncontrol-gateway@gw-one.service")
 	m := regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no exposure level in:\n%s", out)
 	}
 	exposure, _ := strconv.ParseFloat(m[1], 64)
-	t.Logf("systemd-analyze security missioncontrol-gateway@acme.service: exposure %.1f", exposure)
+	t.Logf("systemd-analyze security missioncontrol-gateway@gw-one.service: exposure %.1f", exposure)
 	if exposure > 2.0 {
 		t.Errorf("exposure %.1f > 2.0", exposure)
 	}
@@ -143,7 +145,7 @@ func TestRealGateways(t *testing.T) {
 	var rows []map[string]any
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
 		rows = rows[:0]
-		scan, _ := h.Try("/share/bin/missioncontrol-executor", "usage", "scan", "/srv/missioncontrol/tenants/acme/.openclaw")
+		scan, _ := h.Try("/share/bin/missioncontrol-executor", "usage", "scan", "/srv/missioncontrol/tenants/gw-one/.openclaw")
 		for _, line := range strings.Split(strings.TrimSpace(scan), "\n") {
 			var r map[string]any
 			if json.Unmarshal([]byte(line), &r) == nil {
@@ -155,11 +157,11 @@ func TestRealGateways(t *testing.T) {
 		}
 	}
 	if len(rows) != 1 || rows[0]["agent"] != "main" || rows[0]["model"] != "fake-model-1" || rows[0]["messages"] != float64(1) || rows[0]["output"] != float64(56) {
-		t.Errorf("usage rollups of acme: %v", rows)
+		t.Errorf("usage rollups of gw-one: %v", rows)
 	}
 
 	// A running gateway leaves nothing to repair: planning again is empty.
-	for _, name := range []string{"acme", "globex"} {
+	for _, name := range []string{"gw-one", "gw-two"} {
 		req := gatewayTenant(name, llm.BaseURL())
 		if p := c.mustPlan(req); len(p.Steps) != 0 {
 			t.Errorf("re-plan of %s: %q", name, p.Summaries())
