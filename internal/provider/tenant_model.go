@@ -36,6 +36,7 @@ type TenantResourceModel struct {
 	StateDir       types.String   `tfsdk:"state_dir"`
 	UnitName       types.String   `tfsdk:"unit_name"`
 	Status         types.String   `tfsdk:"status"`
+	MonthToDateUSD types.Float64  `tfsdk:"month_to_date_usd"`
 	LastJobID      types.String   `tfsdk:"last_job_id"`
 	PlannedSteps   types.List     `tfsdk:"planned_steps"`
 	PlanDigest     types.String   `tfsdk:"plan_digest"`
@@ -178,6 +179,7 @@ func (m *TenantResourceModel) SetPlanned(p *api.Plan) {
 		m.GatewayPort = int64OrNull(p.Allocation.GatewayPort)
 	}
 	m.Status = types.StringUnknown()
+	m.MonthToDateUSD = types.Float64Unknown()
 	m.LastJobID = types.StringUnknown()
 }
 
@@ -189,6 +191,7 @@ func (m *TenantResourceModel) SetDeferred() {
 	m.PlannedSteps = types.ListUnknown(types.StringType)
 	m.PlanDigest = types.StringUnknown()
 	m.Status = types.StringUnknown()
+	m.MonthToDateUSD = types.Float64Unknown()
 	m.LastJobID = types.StringUnknown()
 }
 
@@ -203,6 +206,7 @@ func (m *TenantResourceModel) SetObserved(t *api.Tenant, jobID string) {
 			m.GatewayPort = int64OrNull(t.Allocation.GatewayPort)
 		}
 		m.Status = types.StringValue(string(t.Status))
+		m.MonthToDateUSD = types.Float64Value(t.MonthToDateUSD)
 	}
 	m.LastJobID = stringOrNull(jobID)
 	m.nullUnknowns()
@@ -234,6 +238,7 @@ func (m *TenantResourceModel) SetFrom(t *api.Tenant) {
 		m.GatewayPort = types.Int64Value(int64(t.Allocation.GatewayPort))
 	}
 	m.Status = types.StringValue(string(t.Status))
+	m.MonthToDateUSD = types.Float64Value(t.MonthToDateUSD)
 	m.LastJobID = stringOrNull(t.LastJobID)
 	m.nullUnknowns()
 }
@@ -259,6 +264,9 @@ func (m *TenantResourceModel) nullUnknowns() {
 		if v.IsUnknown() {
 			*v = types.Int64Null()
 		}
+	}
+	if m.MonthToDateUSD.IsUnknown() {
+		m.MonthToDateUSD = types.Float64Null()
 	}
 	if m.PlannedSteps.IsUnknown() || m.PlannedSteps.IsNull() {
 		m.PlannedSteps = stringList(nil)

@@ -256,6 +256,12 @@ func (r *TenantResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"`degraded` (a unit failed or is not running), `drifted` (the host differs from the desired state) or `absent`.",
 				Computed: true,
 			},
+			"month_to_date_usd": schema.Float64Attribute{
+				MarkdownDescription: "The tenant's model cost in USD since the start of the current UTC month, as the executor " +
+					"counted it from OpenClaw's records at the last refresh (see the `missioncontrol_usage` data source for details " +
+					"and for messages whose cost is unknown).",
+				Computed: true,
+			},
 			"last_job_id": schema.StringAttribute{
 				MarkdownDescription: "The executor job that last changed the tenant.",
 				Computed:            true,
