@@ -73,9 +73,11 @@ func addAPIError(diags *diag.Diagnostics, t target, op string, e *api.Error) {
 			"Wait for it to finish (missioncontrol-executor jobs) and run terraform apply again.", op, t, e.Message, t.tenant)
 	case api.CodeUnauthorized, api.CodeForbidden:
 		summary = "Executor Refused Request"
-		detail = fmt.Sprintf("Unable to %s %s: %s.\n\nThe executor checks who is asking: over the unix socket by user and group, "+
-			"and for signed requests by key role (plan for dry runs and reads, apply to submit). "+
-			"Check the provider's signing_key and the user Terraform runs as.", op, t, e.Message)
+		detail = fmt.Sprintf("Unable to %s %s: %s.%s\n\nThe executor checks who is asking: the unix socket's user and group "+
+			"(or the client certificate over https), then the signed envelope of every plan and apply, whose key must be "+
+			"in the executor's configuration with the role (plan for dry runs, apply to submit). Check the provider's "+
+			"signing_key (or MISSIONCONTROL_SIGNING_KEY_FILE), its key blocks on the host, and the user Terraform runs as.",
+			op, t, e.Message, quoteRule(e))
 	case api.CodeAuditFailed:
 		summary = "Executor Audit Log Unavailable"
 		detail = fmt.Sprintf("The executor could not write the audit record for the %s of %s, so nothing ran: %s.\n\n"+
