@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/client"
 )
 
@@ -296,6 +297,14 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string,
 			if a = strings.TrimSpace(a); a != "" {
 				s.approvals = append(s.approvals, a)
 			}
+		}
+	}
+	for i, a := range s.approvals {
+		if !strings.HasPrefix(a, api.ApprovalTokenPrefix) {
+			diags.AddAttributeError(path.Root("approvals"), "Invalid Approval Token",
+				fmt.Sprintf("Approval token %d does not start with %q, so it is not a token printed by "+
+					"missioncontrol-executor approve --digest D --key K. Pass the tokens as printed (in approvals, or "+
+					"comma-separated in %s).", i+1, api.ApprovalTokenPrefix, EnvApprovals))
 		}
 	}
 

@@ -20,7 +20,7 @@ func TestProviderSettings(t *testing.T) {
 	block := null
 	block.Endpoint = types.StringValue("https://host-1:8443/")
 	block.RequestTimeout = types.StringValue("5s")
-	block.Approvals = stringList([]string{"tok-a"})
+	block.Approvals = stringList([]string{"mcapprove.a"})
 	block.CAFile = types.StringValue("/etc/mc/ca.pem")
 	unknown := null
 	unknown.Endpoint = types.StringUnknown()
@@ -40,16 +40,16 @@ func TestProviderSettings(t *testing.T) {
 	}{
 		"defaults": {model: null, want: settings{endpoint: "unix:///run/missioncontrol/executor.sock", timeout: 30 * time.Second}},
 		"environment": {model: null, env: map[string]string{
-			EnvEndpoint: "unix:///tmp/x.sock", EnvRequestTimeout: "2m", EnvApprovals: " tok-a, ,tok-b ",
+			EnvEndpoint: "unix:///tmp/x.sock", EnvRequestTimeout: "2m", EnvApprovals: " mcapprove.a, ,mcapprove.b ",
 			EnvSigningKeyFile: "/keys/apply.key", EnvCertFile: "/c.pem", EnvKeyFile: "/k.pem",
 		}, want: settings{
-			endpoint: "unix:///tmp/x.sock", timeout: 2 * time.Minute, approvals: []string{"tok-a", "tok-b"},
+			endpoint: "unix:///tmp/x.sock", timeout: 2 * time.Minute, approvals: []string{"mcapprove.a", "mcapprove.b"},
 			signingKey: []byte("KEY-FROM-FILE"), certFile: "/c.pem", keyFile: "/k.pem",
 		}},
 		"signing key beats key file": {model: null, env: map[string]string{EnvSigningKey: "INLINE", EnvSigningKeyFile: "/keys/apply.key"},
 			want: settings{endpoint: "unix:///run/missioncontrol/executor.sock", timeout: 30 * time.Second, signingKey: []byte("INLINE")}},
-		"block beats environment": {model: block, env: map[string]string{EnvEndpoint: "unix:///tmp/x.sock", EnvApprovals: "tok-b", EnvRequestTimeout: "1h"},
-			want: settings{endpoint: "https://host-1:8443", timeout: 5 * time.Second, approvals: []string{"tok-a"}, caFile: "/etc/mc/ca.pem"}},
+		"block beats environment": {model: block, env: map[string]string{EnvEndpoint: "unix:///tmp/x.sock", EnvApprovals: "mcapprove.b", EnvRequestTimeout: "1h"},
+			want: settings{endpoint: "https://host-1:8443", timeout: 5 * time.Second, approvals: []string{"mcapprove.a"}, caFile: "/etc/mc/ca.pem"}},
 		"bad endpoint from environment": {model: null, env: map[string]string{EnvEndpoint: "http://x:1"},
 			wantErr: "The endpoint from MISSIONCONTROL_ENDPOINT is invalid"},
 		"bad timeout from environment": {model: null, env: map[string]string{EnvRequestTimeout: "soon"},
@@ -57,6 +57,8 @@ func TestProviderSettings(t *testing.T) {
 		"missing key file": {model: null, env: map[string]string{EnvSigningKeyFile: "/keys/missing.key"},
 			wantErr: "Unable to read the signing key named by MISSIONCONTROL_SIGNING_KEY_FILE"},
 		"unknown endpoint": {model: unknown, wantErr: "Either target apply the source of the value first"},
+		"not an approval token": {model: null, env: map[string]string{EnvApprovals: "mcapprove.a,sha256:abc"},
+			wantErr: `Approval token 2 does not start with "mcapprove."`},
 	}
 	for name, tc := range testCases {
 		t.Run(name, func(t *testing.T) {
