@@ -160,7 +160,7 @@ func (q *Queue) jobEnvironment(ctx context.Context, job api.Job) api.Environment
 // token that does not verify, is for another digest or host, has expired,
 // or is the submitter's own. Every refusal is audited.
 func (q *Queue) Approve(ctx context.Context, id string, tokens []string, who Actor) (api.Job, error) {
-	job, err := q.waitingJob(ctx, id, who, "approve")
+	job, err := q.waitingJob(ctx, id, who, "approved")
 	if err != nil {
 		return job, err
 	}
@@ -205,7 +205,7 @@ func (q *Queue) release(ctx context.Context, id string) (api.Job, error) {
 
 // waitingJob loads a job that must await approval, expiring it if its
 // deadline passed.
-func (q *Queue) waitingJob(ctx context.Context, id string, who Actor, verb string) (api.Job, error) {
+func (q *Queue) waitingJob(ctx context.Context, id string, who Actor, done string) (api.Job, error) {
 	job, err := q.store.GetJob(ctx, id)
 	if err != nil {
 		return job, err
@@ -216,7 +216,7 @@ func (q *Queue) waitingJob(ctx context.Context, id string, who Actor, verb strin
 	}
 	if job.State != api.JobAwaitingApproval {
 		err := &api.Error{Code: api.CodeConflict, Field: "id", Value: id,
-			Message: fmt.Sprintf("job %s is %s; only a job awaiting approval can be %sd", id, job.State, strings.TrimSuffix(verb, "e"))}
+			Message: fmt.Sprintf("job %s is %s; only a job awaiting approval can be %s", id, job.State, done)}
 		q.deny(ctx, job.Tenant, who, err)
 		return job, err
 	}
@@ -225,7 +225,7 @@ func (q *Queue) waitingJob(ctx context.Context, id string, who Actor, verb strin
 
 // Reject ends a job awaiting approval as rejected.
 func (q *Queue) Reject(ctx context.Context, id, reason string, who Actor) (api.Job, error) {
-	job, err := q.waitingJob(ctx, id, who, "reject")
+	job, err := q.waitingJob(ctx, id, who, "rejected")
 	if err != nil {
 		return job, err
 	}
