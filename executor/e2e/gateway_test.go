@@ -183,3 +183,36 @@ func chatTurn(t *testing.T, client *http.Client, port int, token string) (int, s
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// A gateway that does not come up fails its job with the unit's status and
+// last log lines, not a bare timeout.
+func TestGatewayThatFailsToStart(t *testing.T) {
+	t.Parallel()
+	testhost.Require(t)
+	seed, err := testhost.SudoSeed(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../../examples/executor/executor.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := testhost.RealGatewayConfig(src, []string{"/usr/bin/sh", "-c", "echo no model configured >&2; exit 3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "ready_timeout = 120", "ready_timeout = 8", 1))
+	h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}})
+	ex := testhost.BootExecutor(t, h, testhost.ExecutorOptions{Config: cfg})
+	c := newClient(t, ex.Socket)
+	req := bootstrapChanges("broken")
+	p := c.mustPlan(req)
+	j, err := c.submit(req, p.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = c.wait(j.ID)
+	if j.State != api.JobFailed || !strings.Contains(j.Error, "did not become ready") || !strings.Contains(j.Error, "no model configured") {
+		t.Fatalf("job %s: %q", j.State, j.Error)
+	}
+}

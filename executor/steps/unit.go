@@ -103,12 +103,14 @@ func WithReady(a *Action, unit string, ready func(ctx context.Context) error) *A
 	verify := a.verify
 	a.Step.Summary += " and wait until it is ready"
 	a.verify = func(ctx context.Context, h *Host) error {
+		err := error(nil)
 		if verify != nil {
-			if err := verify(ctx, h); err != nil {
-				return err
-			}
+			err = verify(ctx, h)
 		}
-		if err := ready(ctx); err != nil {
+		if err == nil {
+			err = ready(ctx)
+		}
+		if err != nil {
 			res, _ := h.Runner.Run(context.WithoutCancel(ctx), []string{h.Commands.Systemctl, "status", "--no-pager", "--full", "--lines=20", unit})
 			return fmt.Errorf("%s did not become ready: %w\n%s", unit, err, strings.TrimSpace(string(res.Stdout)))
 		}
