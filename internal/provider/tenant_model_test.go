@@ -80,7 +80,7 @@ func TestTenantSetFrom(t *testing.T) {
 	registered := &api.Tenant{
 		Name: "acme", Registered: true, UserExists: true, Status: api.TenantActive, LastJobID: "job-7",
 		Desired:    api.Desired{Tenant: api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment}},
-		Allocation: acmeAllocation,
+		Allocation: acmeAllocation, MonthToDateUSD: 1.25,
 	}
 	imported := nullTenant("acme")
 	imported.Environment = types.StringValue("development")
@@ -93,6 +93,7 @@ func TestTenantSetFrom(t *testing.T) {
 	imported.StateDir = types.StringValue(acmeAllocation.StateDir)
 	imported.UnitName = types.StringValue(acmeAllocation.Unit)
 	imported.Status = types.StringValue("active")
+	imported.MonthToDateUSD = types.Float64Value(1.25)
 	imported.LastJobID = types.StringValue("job-7")
 	imported.PlannedSteps = stringList(nil)
 
@@ -152,6 +153,7 @@ func TestTenantSetPlannedAndObserved(t *testing.T) {
 	want.Home, want.StateDir = types.StringValue(acmeAllocation.Home), types.StringValue(acmeAllocation.StateDir)
 	want.UnitName = types.StringValue(acmeAllocation.Unit)
 	want.Status, want.LastJobID = types.StringUnknown(), types.StringUnknown()
+	want.MonthToDateUSD = types.Float64Unknown()
 	want.PlannedSteps = stringList([]string{"create group mc-acme gid 20001", "create user mc-acme uid 20001"})
 	want.PlanDigest = types.StringValue("sha256:abc")
 	checkModel(t, want, plan)
@@ -160,12 +162,14 @@ func TestTenantSetPlannedAndObserved(t *testing.T) {
 	observed := plan
 	observed.SetObserved(&api.Tenant{Name: "acme", Registered: true, Status: api.TenantActive, Allocation: acmeAllocation}, "job-1")
 	want.Status, want.LastJobID = types.StringValue("active"), types.StringValue("job-1")
+	want.MonthToDateUSD = types.Float64Value(0)
 	checkModel(t, want, observed)
 
 	// The read-back failed: state still holds no unknown value.
 	blind := plan
 	blind.SetObserved(nil, "job-1")
 	want.Status = types.StringNull()
+	want.MonthToDateUSD = types.Float64Null()
 	checkModel(t, want, blind)
 }
 
