@@ -492,3 +492,49 @@ func TestDecommissionArchivesThenRemoves(t *testing.T) {
 		t.Errorf("second decommission plan not empty: %q", p2.Summaries())
 	}
 }
+
+// When the archive cannot be written (here: the archive dir is a full
+// filesystem), decommissioning stops before anything is removed, and once
+// there is room a retry converges.
+func TestDecommissionKeepsEverythingUntilTheArchiveIsVerified(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	h := e.host
+	e.c.apply(bootstrapChanges("soylent"))
+	h.Run(t, "mount", "-t", "tmpfs", "-o", "size=8k", "full", "/var/lib/missioncontrol/archives")
+	h.Run(t, "dd", "if=/dev/zero", "of=/var/lib/missioncontrol/archives/.fill", "bs=4096", "count=2")
+
+	destroy := api.PlanRequest{Tenant: "soylent", Changes: []api.Change{{Kind: api.ObjectTenant, Action: api.ActionDestroy}}}
+	p := e.c.mustPlan(destroy)
+	j, err := e.c.submit(destroy, p.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = e.c.wait(j.ID); j.State != api.JobFailed || !strings.Contains(j.Error, "archive") {
+		t.Fatalf("decommission onto a full disk: %s %q", j.State, j.Error)
+	}
+	for _, argv := range [][]string{
+		{"getent", "passwd", "mc-soylent"},
+		{"test", "-f", "/srv/missioncontrol/tenants/soylent/.openclaw/workspace-main/AGENTS.md"},
+		{"test", "-f", "/etc/missioncontrol/tenants/soylent/gateway.env"},
+	} {
+		if out, err := h.Try(argv...); err != nil {
+			t.Errorf("%q after the failed archive: %v %s", argv, err, out)
+		}
+	}
+	if out, _ := h.Try("ls", "-A", "/var/lib/missioncontrol/archives"); strings.Contains(out, "soylent") {
+		t.Errorf("a partial archive was left: %s", out)
+	}
+	h.Run(t, "umount", "/var/lib/missioncontrol/archives")
+	var retry api.Job
+	if err := e.c.do("POST", api.PathJobs+"/"+j.ID+"/retry", nil, &retry); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.c.wait(retry.ID); r.State != api.JobSucceeded {
+		t.Fatalf("retry: %s %q", r.State, r.Error)
+	}
+	if _, err := h.Try("getent", "passwd", "mc-soylent"); err == nil {
+		t.Error("the user survived the retried decommission")
+	}
+	h.Run(t, "tar", "--list", "--gzip", "--file", "/var/lib/missioncontrol/archives/soylent.tar.gz")
+}
