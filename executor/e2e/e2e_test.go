@@ -122,6 +122,31 @@ func (c *apiClient) wait(id string) api.Job {
 	}
 }
 
+// waitSteps waits until at least n steps of job id are done.
+func (c *apiClient) waitSteps(id string, n int) {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var cur api.Job
+		if err := c.do("GET", api.PathJobs+"/"+id, nil, &cur); err != nil {
+			c.t.Fatal(err)
+		}
+		done := 0
+		for _, ev := range cur.Events {
+			if ev.Type == api.EventStepDone {
+				done++
+			}
+		}
+		if done >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("job %s did not progress to %d steps: %s", id, n, cur.State)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // apply plans, submits the digest and waits for success.
 func (c *apiClient) apply(req api.PlanRequest) (api.Plan, api.Job) {
 	c.t.Helper()
@@ -354,26 +379,7 @@ func TestKillMidJobThenRetryConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 	// wait until a few steps have run, then SIGKILL the executor
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var cur api.Job
-		if err := e.c.do("GET", api.PathJobs+"/"+j.ID, nil, &cur); err != nil {
-			t.Fatal(err)
-		}
-		done := 0
-		for _, ev := range cur.Events {
-			if ev.Type == api.EventStepDone {
-				done++
-			}
-		}
-		if done >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job did not progress: %+v", cur)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	e.c.waitSteps(j.ID, 3)
 	h.Run(t, "systemctl", "kill", "--signal=SIGKILL", "missioncontrol-executor.service")
 	// systemd restarts it (Restart=on-failure); it marks the job interrupted
 	time.Sleep(500 * time.Millisecond)

@@ -403,26 +403,7 @@ func TestRetryNeedsApprovalsAgainWhenTheDigestChanged(t *testing.T) {
 	if j.State == api.JobAwaitingApproval {
 		t.Fatalf("job with two approvals waits: %+v", j)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var cur api.Job
-		if err := e.c.do("GET", api.PathJobs+"/"+j.ID, nil, &cur); err != nil {
-			t.Fatal(err)
-		}
-		done := 0
-		for _, ev := range cur.Events {
-			if ev.Type == api.EventStepDone {
-				done++
-			}
-		}
-		if done >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job did not progress: %s", cur.State)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	e.c.waitSteps(j.ID, 2)
 	h.Run(t, "systemctl", "kill", "--signal=SIGKILL", testhost.ExecutorUnit)
 	time.Sleep(500 * time.Millisecond)
 	waitSocket(t, e.exec.Socket)
