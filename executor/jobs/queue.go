@@ -32,6 +32,11 @@ type Queue struct {
 	// StepDelay pauses before every step. Tests use it to stop the executor
 	// in the middle of a job; it is zero in production.
 	StepDelay time.Duration
+	// CrashPoint, when set, is called right before each step runs (after
+	// its audit record and start event) and right after it ran and verified
+	// (before its outcome is recorded). Crash tests (package fault) kill the
+	// executor there; it is nil in production.
+	CrashPoint func(tenant string, step int, after bool)
 
 	// Trust verifies approval tokens; nil means no token ever counts, so
 	// only environments that need no approvals can run.
@@ -270,10 +275,14 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 			return
 		}
 		q.event(ctx, id, api.Event{Type: api.EventStepStart, Step: i, Argv: act.Step.Argv, Message: act.Step.Summary})
+		q.crashPoint(req.Tenant, i+1, false)
 		start := time.Now()
 		out, err := act.Apply(ctx, q.host)
 		if err == nil {
 			err = act.Verify(ctx, q.host)
+		}
+		if err == nil {
+			q.crashPoint(req.Tenant, i+1, true)
 		}
 		q.stepEvents(ctx, id, i, out, err, time.Since(start))
 		if err != nil {
@@ -304,6 +313,12 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 	}
 	q.event(ctx, id, api.Event{Type: api.EventJobState, Step: -1, Message: "succeeded"})
 	q.log.Info("job succeeded", "job", id, "tenant", req.Tenant, "steps", len(res.Actions))
+}
+
+func (q *Queue) crashPoint(tenant string, step int, after bool) {
+	if q.CrashPoint != nil {
+		q.CrashPoint(tenant, step, after)
+	}
 }
 
 func (q *Queue) stepEvents(ctx context.Context, id string, i int, out steps.Outcome, err error, d time.Duration) {

@@ -52,6 +52,9 @@ type ExecutorOptions struct {
 	// module root (default ExecutorPackage). Tests of this harness use a
 	// stand-in.
 	Package string
+	// Tags are Go build tags for building Package, e.g. "faultinject" for
+	// the crash tests (package executor/fault).
+	Tags []string
 	// Binary is a prebuilt executor to run instead of building Package.
 	Binary string
 	// ModuleDir is the module root (default: found from the working dir).
@@ -196,7 +199,7 @@ func StartExecutor(ctx context.Context, h *Host, o ExecutorOptions) (*Executor, 
 	if bin == "" {
 		start := time.Now()
 		var err error
-		if bin, err = buildOnce(ctx, o.ModuleDir, o.Package); err != nil {
+		if bin, err = buildOnce(ctx, o.ModuleDir, o.Package, o.Tags); err != nil {
 			return nil, fmt.Errorf("start executor: %w", err)
 		}
 		logf("executor: %s built in %v", o.Package, time.Since(start).Round(time.Millisecond))
@@ -368,15 +371,19 @@ type build struct {
 	path string
 }
 
-func buildOnce(ctx context.Context, moduleDir, pkg string) (string, error) {
-	v, _ := builds.LoadOrStore(moduleDir+"\x00"+pkg, &build{})
+func buildOnce(ctx context.Context, moduleDir, pkg string, tags []string) (string, error) {
+	key := moduleDir + "\x00" + pkg
+	if len(tags) > 0 {
+		key += "\x00" + strings.Join(tags, ",")
+	}
+	v, _ := builds.LoadOrStore(key, &build{})
 	b := v.(*build)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.path != "" {
 		return b.path, nil
 	}
-	sum := sha256.Sum256([]byte(moduleDir + "\x00" + pkg))
+	sum := sha256.Sum256([]byte(key))
 	dir := filepath.Join(CacheDir, "bin", hex.EncodeToString(sum[:])[:12])
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("build %s: %w", pkg, err)
@@ -389,7 +396,11 @@ func buildOnce(ctx context.Context, moduleDir, pkg string) (string, error) {
 	defer unlock()
 	out := filepath.Join(dir, filepath.Base(pkg))
 	tmp := fmt.Sprintf("%s.tmp.%d", out, os.Getpid())
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, pkg)
+	args := []string{"build", "-o", tmp}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -60,7 +60,7 @@ func StartFakeLLM(ctx context.Context, h *Host) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bin, err := buildOnce(ctx, dir, "./internal/fakellm/cmd/fakellm")
+	bin, err := buildOnce(ctx, dir, "./internal/fakellm/cmd/fakellm", nil)
 	if err != nil {
 		return "", fmt.Errorf("fake LLM: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/fault"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/metrics"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
@@ -115,6 +116,9 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 			return fmt.Errorf("%s: %w", envStepDelay, err)
 		}
 	}
+	if err := crashPoints(queue, logger); err != nil {
+		return err
+	}
 	n, err := queue.Recover(ctx)
 	if err != nil {
 		return err
@@ -177,6 +181,24 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	queue.Close()
 	logger.Info("executor stopped")
 	return err
+}
+
+// crashPoints wires the test-only fault injection (package fault) into the
+// queue when fault.EnvFile is set; a build without it refuses to start then.
+func crashPoints(q *jobs.Queue, logger *slog.Logger) error {
+	in, err := fault.New(os.Getenv(fault.EnvFile), logger)
+	if err != nil || in == nil {
+		return err
+	}
+	logger.Warn("fault injection enabled (test-only build)", "trigger", os.Getenv(fault.EnvFile))
+	q.CrashPoint = func(tenant string, step int, after bool) {
+		p := fault.Point{Tenant: tenant, Phase: fault.Before, Step: step}
+		if after {
+			p.Phase = fault.After
+		}
+		in.At(p)
+	}
+	return nil
 }
 
 // installTemplate keeps the shared gateway template unit in step with the
