@@ -243,7 +243,7 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 
 	// Reserve the allocation before touching the host, so a crash after the
 	// first step still leaves the uid and port owned by this tenant.
-	if res.Registers() {
+	if !res.Decommission {
 		res.Record.LastJobID = id
 		q.alloc.Lock()
 		err = q.store.PutTenant(ctx, res.Record)
@@ -302,10 +302,6 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 			fail("mark decommissioned: " + err.Error())
 			return
 		}
-	}
-	if err := q.finishArchive(ctx, id, req.Tenant, res); err != nil {
-		fail(err.Error())
-		return
 	}
 	if _, err := q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "succeeded",
 		Data: mustJSON(map[string]any{"digest": req.Digest, "steps": len(res.Actions)})}); err != nil {
