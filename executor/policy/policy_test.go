@@ -88,6 +88,7 @@ func TestExample(t *testing.T) {
 		t.Fatalf("Load(example) = %v", err)
 	}
 	want := []string{
+		"/opt/missioncontrol/openclaw/node/bin/node", "/opt/missioncontrol/openclaw/node_modules/openclaw/openclaw.mjs",
 		"/usr/bin/systemctl", "/usr/bin/tar", "/usr/sbin/groupadd", "/usr/sbin/groupdel",
 		"/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/sbin/usermod", "/usr/sbin/visudo",
 	}
