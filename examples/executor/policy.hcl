@@ -63,14 +63,6 @@ command "/usr/bin/systemctl" { sha256 = "000000000000000000000000000000000000000
 command "/usr/sbin/visudo" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
 command "/usr/bin/tar" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
 
-# The files of every tenant's gateway: each absolute path in gateway.command
-# of executor.hcl (node and OpenClaw's entry point). systemd runs them, not
-# the executor, so a plan that starts or restarts a gateway checks them
-# against these pins, and so does the step when it runs. Upgrading the
-# runtime therefore takes a reviewed re-pin before any tenant runs it.
-command "/opt/missioncontrol/openclaw/node/bin/node" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
-command "/opt/missioncontrol/openclaw/node_modules/openclaw/openclaw.mjs" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
-
 # Command lines a tenant's sudoers fragment may list. Globs match word by
 # word: a wildcard never spans a space or a '/'. Tenant commands themselves
 # must be exact (no wildcards).

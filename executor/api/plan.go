@@ -86,11 +86,6 @@ type Plan struct {
 	Allocation     Allocation `json:"allocation"`
 	Steps          []Step     `json:"steps"`
 	Digest         string     `json:"digest"`
-	// BudgetHold is set when the tenant stays suspended by a budget hold
-	// that this plan does not lift (the budget is still exceeded this
-	// month); the steps then keep it suspended. Not covered by the digest:
-	// the steps are.
-	BudgetHold *BudgetHold `json:"budget_hold,omitempty"`
 }
 
 // Summaries returns the human line of every step, in order.

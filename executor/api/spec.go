@@ -36,8 +36,6 @@ type TenantSpec struct {
 	// heartbeat. Both are off by default: they make unprompted model calls.
 	Cron           bool   `json:"cron,omitempty"`
 	HeartbeatEvery string `json:"heartbeat_every,omitempty"`
-	// Budget, when set, is checked after every usage ingestion pass.
-	Budget *Budget `json:"budget,omitempty"`
 }
 
 // ModelProvider is an LLM endpoint of a tenant. Its API key is not part of

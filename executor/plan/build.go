@@ -250,20 +250,13 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	st := obs.units[l.Unit]
 	switch {
 	case gw != nil && gw.Enabled && !d.Tenant.Suspended:
-		object, act := "service:gateway", steps.EnableUnit(h, l.Unit, st)
-		if act == nil && (configChanged || envChanged || tokenChanged || credsChanged || unitFilesChanged) {
+		if act := steps.EnableUnit(h, l.Unit, st); act != nil {
+			out = append(out, objectOf("service:gateway", p.ready(act, l.Unit, a.GatewayPort)))
+		} else if configChanged || envChanged || tokenChanged || credsChanged || unitFilesChanged {
 			// A restart is caused by the tenant's files; a plan of a change
 			// that rewrites them (a workspace added to openclaw.json, say)
 			// carries it as a caused step.
-			object, act = "tenant", steps.RestartUnit(h, l.Unit, "its configuration changed")
-		}
-		if act != nil {
-			// systemd runs the gateway's files, not the executor's pinned
-			// runner: a plan that starts them checks the policy's pins.
-			if e := p.Policy().CheckGateway(p.Config.Gateway.Command, p.hashes.Hash); e != nil {
-				return nil, nil, e
-			}
-			out = append(out, objectOf(object, p.ready(act, l.Unit, a.GatewayPort)))
+			out = append(out, objectOf("tenant", p.ready(steps.RestartUnit(h, l.Unit, "its configuration changed"), l.Unit, a.GatewayPort)))
 		}
 	default:
 		if act := steps.StopUnit(h, l.Unit, st); act != nil {
@@ -308,18 +301,10 @@ func renderError(err error) error {
 	return e
 }
 
-// ready makes a start or restart of the gateway check the gateway's files
-// against the policy's pins when it runs (the plan checked them too) and
-// wait for its readiness, as the executor configuration says.
+// ready makes a start or restart of the gateway wait for its readiness, as
+// the executor configuration says.
 func (p *Planner) ready(act *steps.Action, unit string, port int) *steps.Action {
 	g := p.Config.Gateway
-	pol := p.Policy()
-	act = steps.Guard(act, func(context.Context) error {
-		if e := pol.CheckGateway(g.Command, p.hashes.Hash); e != nil {
-			return e
-		}
-		return nil
-	})
 	if g.Readiness != "http" {
 		return act
 	}

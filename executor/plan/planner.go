@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"regexp"
 	"sort"
-	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
@@ -21,8 +20,6 @@ type Registry interface {
 	GetTenant(ctx context.Context, name string) (store.TenantRecord, bool, error)
 	ReservedUIDs(ctx context.Context) (map[int]string, error)
 	ReservedPorts(ctx context.Context) (map[int]string, error)
-	BudgetHold(ctx context.Context, tenant string) (api.BudgetHold, bool, error)
-	MonthToDate(ctx context.Context, tenant string, now time.Time) (nanoUSD, unpriced int64, err error)
 }
 
 // Planner computes plans. All fields are required.
@@ -33,10 +30,6 @@ type Planner struct {
 	Registry Registry
 	Render   Renderer
 	HostID   string
-	// Now is the clock budget holds are judged by (nil: time.Now).
-	Now func() time.Time
-
-	hashes policy.HashCache // of the gateway's pinned files
 }
 
 // Result is a plan together with what executing it needs.
@@ -56,9 +49,6 @@ type Result struct {
 	// account and gateway unit, so callers need not observe again.
 	UserExists bool
 	Unit       api.UnitState
-	// LiftHold says the tenant had a budget hold that this plan lifts: a
-	// job that runs it to the end deletes the hold.
-	LiftHold bool
 }
 
 // Plan computes the dry run of req. Errors are *api.Error for anything the
@@ -91,11 +81,6 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 			Message: fmt.Sprintf("tenant %q is not registered on this host; apply the tenant before its workspaces and services", req.Tenant)}
 	}
 	pol := p.Policy()
-	in := scopeOf(req.Changes)
-	hold, err := p.hold(ctx, req.Tenant, registered, desired.Tenant.Budget, in.has("tenant"))
-	if err != nil {
-		return nil, err
-	}
 	obs, err := p.observe(ctx, req.Tenant)
 	if err != nil {
 		return nil, err
@@ -107,32 +92,23 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	if apiErr := pol.CheckDesired(desired, alloc); apiErr != nil {
 		return nil, apiErr
 	}
-	actions, paths, err := p.build(ctx, hold.apply(desired, hold.keeps), alloc, obs, apiKeys(req))
+	actions, paths, err := p.build(ctx, desired, alloc, obs, apiKeys(req))
 	if err != nil {
 		return nil, err
 	}
 	// Scope the plan to the changed objects and what the change causes:
 	// drift elsewhere in the tenant shows in the plans of its own objects.
-	// The registered state a held tenant was left in is suspended, so
-	// lifting a hold causes the resume steps.
 	var before []*steps.Action
 	if registered {
-		if before, _, err = p.build(ctx, hold.apply(rec.Desired, hold.held), rec.Allocation, obs, nil); err != nil {
+		if before, _, err = p.build(ctx, rec.Desired, rec.Allocation, obs, nil); err != nil {
 			return nil, err
 		}
 	}
+	in := scopeOf(req.Changes)
 	if registered {
 		actions = in.filter(actions, before)
 	}
-	res, err := p.finish(pol, req.Tenant, desired, alloc, actions, paths, obs, rec, registered, in)
-	if err != nil {
-		return nil, err
-	}
-	if hold.keeps {
-		res.Plan.BudgetHold = &hold.BudgetHold
-	}
-	res.LiftHold = hold.held && !hold.keeps
-	return res, nil
+	return p.finish(pol, req.Tenant, desired, alloc, actions, paths, obs, rec, registered, in)
 }
 
 // Drift plans the registered desired state of a tenant without a change: the
@@ -143,28 +119,15 @@ func (p *Planner) Drift(ctx context.Context, name string) (*Result, error) {
 	if err != nil || !ok || rec.Decommissioned {
 		return nil, err
 	}
-	// A hold is lifted only by a plan of the tenant's own change, never
-	// by a drift repair.
-	hold, err := p.hold(ctx, name, true, nil, false)
-	if err != nil {
-		return nil, err
-	}
 	obs, err := p.observe(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	actions, paths, err := p.build(ctx, hold.apply(rec.Desired, hold.held), rec.Allocation, obs, nil)
+	actions, paths, err := p.build(ctx, rec.Desired, rec.Allocation, obs, nil)
 	if err != nil {
 		return nil, err
 	}
-	res, err := p.finish(p.Policy(), name, rec.Desired, rec.Allocation, actions, paths, obs, rec, true, nil)
-	if err != nil {
-		return nil, err
-	}
-	if hold.held {
-		res.Plan.BudgetHold = &hold.BudgetHold
-	}
-	return res, nil
+	return p.finish(p.Policy(), name, rec.Desired, rec.Allocation, actions, paths, obs, rec, true, nil)
 }
 
 func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired, alloc api.Allocation,
@@ -226,11 +189,6 @@ func validateRequest(req api.PlanRequest) error {
 			if c.Kind == api.ObjectTenant && c.Tenant.Name != req.Tenant {
 				return &api.Error{Code: api.CodeInvalidRequest, Field: "tenant.name", Value: c.Tenant.Name,
 					Message: fmt.Sprintf("tenant spec name %q differs from the request's tenant %q", c.Tenant.Name, req.Tenant)}
-			}
-			if c.Kind == api.ObjectTenant {
-				if err := validBudget(c.Tenant.Budget); err != nil {
-					return err
-				}
 			}
 		case api.ActionDestroy:
 			if c.Kind == api.ObjectTenant && len(req.Changes) != 1 {

@@ -93,9 +93,7 @@ func (in scope) view(p api.Plan) api.Plan {
 	v.Steps = make([]api.Step, len(p.Steps))
 	for i, s := range p.Steps {
 		if !in.has(s.Object) {
-			// The reason quotes the file's hashes, which the other
-			// object's pending change moves too.
-			s.ContentSHA256, s.Reason = "", ""
+			s.ContentSHA256 = ""
 		}
 		v.Steps[i] = s
 	}

@@ -43,7 +43,6 @@ type Policy struct {
 	commands     []command
 	sudoAllow    []string
 	approvals    map[api.Environment]int
-	budget       *budgetRule
 }
 
 // span is an inclusive range of numbers.
@@ -256,8 +255,6 @@ func (d *decoder) parse(p *Policy, body *hclsyntax.Body) {
 		case "approvals":
 			approvals = b
 			d.approvals(p, b)
-		case "budget":
-			d.budget(p, b)
 		default:
 			d.fail(b.TypeRange, b.Type, "", fmt.Errorf("%w: block %q", ErrUnknown, b.Type))
 		}
