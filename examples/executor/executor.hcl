@@ -73,6 +73,16 @@ gateway {
 
   # systemd template unit; one instance per tenant (missioncontrol-gateway@<name>.service).
   unit_template = "missioncontrol-gateway@.service"
+
+  # The OpenClaw runtime gateway.command runs on, as installed by
+  # scripts/install-openclaw.sh. At start-up the executor refuses to serve
+  # unless <runtime>/manifest.json names these versions and node and
+  # openclaw.mjs still hash to what it recorded; the policy pins the same
+  # files. This executor renders configuration for exactly these versions.
+  # "" when command is a stand-in that needs no runtime.
+  runtime          = "/opt/missioncontrol/openclaw"
+  openclaw_version = "2026.9.6"
+  node_version     = "24.22.3"
 }
 
 systemd {

@@ -6,11 +6,12 @@
 #   missioncontrol-executor policy pin --write /etc/missioncontrol/policy.hcl
 
 # Step kinds the executor may run. The last line is what decommissioning a
-# tenant needs (archive, then remove user, group and files).
+# tenant needs (archive, then remove user, group and files) and what
+# `archive restore` needs (restore).
 actions {
   allow = ["ensure_group", "ensure_user", "ensure_dir", "ensure_file", "ensure_secret", "install_unit",
     "daemon_reload", "enable_unit", "restart_unit", "stop_unit", "sudoers", "remove_file",
-  "archive", "remove_user", "remove_group", "remove_dir"]
+  "archive", "remove_user", "remove_group", "remove_dir", "restore"]
 }
 
 # Tenant names. mc-<name> must fit the 32-character limit of user names.
@@ -62,6 +63,14 @@ command "/usr/sbin/groupdel" { sha256 = "000000000000000000000000000000000000000
 command "/usr/bin/systemctl" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
 command "/usr/sbin/visudo" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
 command "/usr/bin/tar" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+
+# The files of every tenant's gateway: each absolute path in gateway.command
+# of executor.hcl (node and OpenClaw's entry point). systemd runs them, not
+# the executor, so a plan that starts or restarts a gateway checks them
+# against these pins, and so does the step when it runs. Upgrading the
+# runtime therefore takes a reviewed re-pin before any tenant runs it.
+command "/opt/missioncontrol/openclaw/node/bin/node" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+command "/opt/missioncontrol/openclaw/node_modules/openclaw/openclaw.mjs" { sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
 
 # Command lines a tenant's sudoers fragment may list. Globs match word by
 # word: a wildcard never spans a space or a '/'. Tenant commands themselves

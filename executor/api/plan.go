@@ -21,6 +21,7 @@ const (
 	StepRemoveUser   StepKind = "remove_user"   // userdel NAME (files are archived and removed separately)
 	StepRemoveGroup  StepKind = "remove_group"  // groupdel NAME
 	StepRemoveDir    StepKind = "remove_dir"    // remove a directory tree the executor manages
+	StepRestore      StepKind = "restore"       // extract a verified archive into one tenant dir, with ownership
 )
 
 // Step is one planned host action, rendered for review. Summary is the line a
@@ -86,6 +87,11 @@ type Plan struct {
 	Allocation     Allocation `json:"allocation"`
 	Steps          []Step     `json:"steps"`
 	Digest         string     `json:"digest"`
+	// BudgetHold is set when the tenant stays suspended by a budget hold
+	// that this plan does not lift (the budget is still exceeded this
+	// month); the steps then keep it suspended. Not covered by the digest:
+	// the steps are.
+	BudgetHold *BudgetHold `json:"budget_hold,omitempty"`
 }
 
 // Summaries returns the human line of every step, in order.

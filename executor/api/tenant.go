@@ -9,6 +9,10 @@ const (
 	TenantDegraded  TenantStatus = "degraded" // a unit failed or is not running
 	TenantDrifted   TenantStatus = "drifted"  // the host differs from the desired state
 	TenantAbsent    TenantStatus = "absent"   // not on this host
+
+	// TenantSuspendedBudget: the executor suspended it for exceeding its
+	// budget (BudgetHold), whatever the desired state says.
+	TenantSuspendedBudget TenantStatus = "suspended (budget)"
 )
 
 // UnitState is systemd's view of one unit.
@@ -42,6 +46,9 @@ type Tenant struct {
 	// period whose cost is unknown (not in MonthToDateUSD).
 	MonthToDateUSD      float64 `json:"month_to_date_usd"`
 	MonthToDateUnpriced int64   `json:"month_to_date_unpriced,omitempty"`
+	// BudgetHold is set while the executor holds the tenant suspended for
+	// exceeding its budget.
+	BudgetHold *BudgetHold `json:"budget_hold,omitempty"`
 }
 
 // TenantList is the answer to a tenant listing.

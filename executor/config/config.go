@@ -93,6 +93,13 @@ type Gateway struct {
 	// Egress is what gateways may reach: "localhost" (model providers on
 	// this host) or "any" (remote model providers).
 	Egress string
+	// Runtime is the prefix of the OpenClaw runtime Command runs on
+	// (scripts/install-openclaw.sh), or "" when Command is a stand-in that
+	// needs none. With a prefix, serve checks at start-up that the runtime
+	// installed there is OpenClawVersion on NodeVersion, unmodified.
+	Runtime         string
+	OpenClawVersion string
+	NodeVersion     string
 }
 
 // Systemd says where the executor installs units.
@@ -168,6 +175,11 @@ func Default() Config {
 			Readiness:    "http",
 			ReadyTimeout: 120,
 			Egress:       "localhost",
+			// What scripts/install-openclaw.sh installs (openclaw.Version,
+			// openclaw.NodeVersion; a test keeps them equal).
+			Runtime:         "/opt/missioncontrol/openclaw",
+			OpenClawVersion: "2026.9.6",
+			NodeVersion:     "24.22.3",
 		},
 		Systemd: Systemd{UnitDir: "/etc/systemd/system"},
 		Health: Health{
@@ -272,11 +284,14 @@ func (c *Config) settings() map[string]any {
 		"tenants.port_stride":   &c.Tenants.PortStride,
 		"tenants.nologin_shell": &c.Tenants.NologinShell,
 
-		"gateway.command":       &c.Gateway.Command,
-		"gateway.unit_template": &c.Gateway.UnitTemplate,
-		"gateway.readiness":     &c.Gateway.Readiness,
-		"gateway.ready_timeout": &c.Gateway.ReadyTimeout,
-		"gateway.egress":        &c.Gateway.Egress,
+		"gateway.command":          &c.Gateway.Command,
+		"gateway.unit_template":    &c.Gateway.UnitTemplate,
+		"gateway.readiness":        &c.Gateway.Readiness,
+		"gateway.ready_timeout":    &c.Gateway.ReadyTimeout,
+		"gateway.egress":           &c.Gateway.Egress,
+		"gateway.runtime":          &c.Gateway.Runtime,
+		"gateway.openclaw_version": &c.Gateway.OpenClawVersion,
+		"gateway.node_version":     &c.Gateway.NodeVersion,
 
 		"systemd.unit_dir": &c.Systemd.UnitDir,
 
@@ -380,6 +395,15 @@ func (c Config) Validate() error {
 	if g.Egress != "localhost" && g.Egress != "any" {
 		v.fail("gateway.egress", strconv.Quote(g.Egress), ErrEgress)
 	}
+	if g.Runtime != "" {
+		v.dir("gateway.runtime", g.Runtime)
+		if !versionRE.MatchString(g.OpenClawVersion) {
+			v.fail("gateway.openclaw_version", strconv.Quote(g.OpenClawVersion), ErrRuntimeVersion)
+		}
+		if !versionRE.MatchString(g.NodeVersion) {
+			v.fail("gateway.node_version", strconv.Quote(g.NodeVersion), ErrRuntimeVersion)
+		}
+	}
 
 	v.dir("systemd.unit_dir", c.Systemd.UnitDir)
 
@@ -455,6 +479,9 @@ func (v *validator) dir(field, p string) {
 		v.fail(field, strconv.Quote(p), ErrRootDir)
 	}
 }
+
+// versionRE is a release version such as 2026.9.6 or 24.22.3.
+var versionRE = regexp.MustCompile(`^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$`)
 
 // cleanAbs reports whether p is absolute, clean and free of NUL and newlines.
 func cleanAbs(p string) bool {

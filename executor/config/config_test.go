@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 )
 
 var ignorePositions = cmpopts.IgnoreFields(config.Config{}, "Positions")
@@ -30,6 +31,20 @@ func TestDefaultValid(t *testing.T) {
 	}
 	if got, want := config.Default().DBPath(), "/var/lib/missioncontrol/executor.db"; got != want {
 		t.Errorf("DBPath() = %q, want %q", got, want)
+	}
+}
+
+// The default runtime is the one scripts/install-openclaw.sh installs and
+// the renderer writes configuration for.
+func TestDefaultRuntimeIsPinned(t *testing.T) {
+	t.Parallel()
+	g := config.Default().Gateway
+	if g.Runtime != openclaw.DefaultPrefix || g.OpenClawVersion != openclaw.Version || g.NodeVersion != openclaw.NodeVersion {
+		t.Errorf("default runtime %s (openclaw %s, node %s), want %s (%s, %s)", g.Runtime, g.OpenClawVersion, g.NodeVersion,
+			openclaw.DefaultPrefix, openclaw.Version, openclaw.NodeVersion)
+	}
+	if got := (openclaw.Runtime{Prefix: g.Runtime}).GatewayCommand("${PORT}"); strings.Join(got, " ") != strings.Join(g.Command, " ") {
+		t.Errorf("default gateway.command %q, want the runtime's %q", g.Command, got)
 	}
 }
 
@@ -334,6 +349,19 @@ func TestValidate(t *testing.T) {
 				`executor.hcl:3,3: commands.tar: must be an absolute, clean path (got "/usr/bin//tar")`,
 			},
 			wantErr: config.ErrPath,
+		},
+		"relative runtime": {
+			src:     "gateway {\n  runtime = \"opt/openclaw\"\n}\n",
+			want:    []string{`executor.hcl:2,3: gateway.runtime: must be an absolute, clean path (got "opt/openclaw")`},
+			wantErr: config.ErrPath,
+		},
+		"runtime versions": {
+			src: "gateway {\n  openclaw_version = \"latest\"\n  node_version = \"24\"\n}\n",
+			want: []string{
+				`executor.hcl:2,3: gateway.openclaw_version: must be a version like 2026.9.6 (got "latest")`,
+				`executor.hcl:3,3: gateway.node_version: must be a version like 2026.9.6 (got "24")`,
+			},
+			wantErr: config.ErrRuntimeVersion,
 		},
 	}
 	for name, tc := range tests {

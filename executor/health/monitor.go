@@ -43,8 +43,10 @@ type Options struct {
 	// HTTP probes the gateway on 127.0.0.1:port; nil means openclaw.Probe
 	// with a client of its own. Only called when Config.HTTP is set.
 	HTTP func(ctx context.Context, port int) (openclaw.Health, error)
-	// SuspendReason says why a suspended tenant is suspended; SuspendBudget
-	// opens a budget_suspension incident. nil: suspensions are deliberate.
+	// SuspendReason says why a tenant is suspended, every round: SuspendBudget
+	// (the executor holds it suspended for its budget, whatever its desired
+	// state says) opens a budget_suspension incident. nil: suspensions are
+	// deliberate.
 	SuspendReason func(ctx context.Context, tenant string) string
 	// Clock is the time source (nil: time.Now).
 	Clock func() time.Time
@@ -189,12 +191,13 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		if uerr == nil {
 			p.Unit = states[m.o.UnitName(r.Name)]
 		}
+		// A budget hold suspends the tenant whatever its desired state says.
+		budget := m.o.SuspendReason != nil && m.o.SuspendReason(ctx, r.Name) == SuspendBudget
 		switch {
+		case budget:
+			p.Status, p.Cause, p.Detail = api.HealthSuspended, api.CauseBudgetSuspension, "suspended: budget exceeded"
 		case suspended(r.Desired):
 			p.Status, p.Detail = api.HealthSuspended, "tenant suspended or gateway disabled"
-			if m.o.SuspendReason != nil && m.o.SuspendReason(ctx, r.Name) == SuspendBudget {
-				p.Cause, p.Detail = api.CauseBudgetSuspension, "suspended: budget exceeded"
-			}
 		case inJob[r.Name]:
 			p.Status, p.Detail = api.HealthMaintenance, "a job is changing the tenant"
 		case uerr != nil:

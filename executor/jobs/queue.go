@@ -82,6 +82,9 @@ type Actor struct {
 	RequestID string
 	// Key is the key that signed the request; nil for the executor itself.
 	Key *trust.Key
+	// Budget marks the executor's own suspension of a tenant over budget:
+	// the policy's budget.approvals say how many approvers it needs.
+	Budget bool
 }
 
 // Recover marks every job a previous process left unfinished as failed
@@ -172,6 +175,9 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 		Steps: res.Plan.Steps, Allocation: res.Plan.Allocation, CreatedAt: now, UpdatedAt: now, RetryOf: retryOf,
 	}
 	required := q.requiredApprovals(ctx, res)
+	if who.Budget {
+		required = q.planner.Policy().BudgetApprovals(q.environment(ctx, res))
+	}
 	if required > 0 {
 		job.State = api.JobAwaitingApproval
 	}
@@ -243,7 +249,7 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 
 	// Reserve the allocation before touching the host, so a crash after the
 	// first step still leaves the uid and port owned by this tenant.
-	if !res.Decommission {
+	if res.Registers() {
 		res.Record.LastJobID = id
 		q.alloc.Lock()
 		err = q.store.PutTenant(ctx, res.Record)
@@ -302,6 +308,14 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 			fail("mark decommissioned: " + err.Error())
 			return
 		}
+	}
+	if err := q.liftHold(ctx, id, req.Tenant, res); err != nil {
+		fail(err.Error())
+		return
+	}
+	if err := q.finishArchive(ctx, id, req.Tenant, res); err != nil {
+		fail(err.Error())
+		return
 	}
 	if _, err := q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "succeeded",
 		Data: mustJSON(map[string]any{"digest": req.Digest, "steps": len(res.Actions)})}); err != nil {

@@ -1,8 +1,12 @@
 package openclaw
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -74,4 +78,45 @@ func (r Runtime) ReadManifest() (Manifest, error) {
 			r.Prefix, m.Node, m.OpenClaw, NodeVersion, Version)
 	}
 	return m, nil
+}
+
+// Check is what the executor runs at start-up for a configured runtime: the
+// manifest names the pinned versions, and node and openclaw.mjs still hash
+// to what the install script recorded (a runtime edited in place, or half
+// replaced by a hand-run npm, is refused rather than served).
+func (r Runtime) Check() (Manifest, error) {
+	m, err := r.ReadManifest()
+	if err != nil {
+		return m, err
+	}
+	var errs []error
+	for _, f := range []struct{ rel, want string }{{m.NodePath, m.NodeSHA256}, {m.OpenClawMJSPath, m.OpenClawMJSSHA256}} {
+		if f.rel == "" || filepath.IsAbs(f.rel) || !filepath.IsLocal(f.rel) {
+			errs = append(errs, fmt.Errorf("openclaw runtime manifest in %s: bad path %q", r.Prefix, f.rel))
+			continue
+		}
+		path := filepath.Join(r.Prefix, f.rel)
+		got, err := fileSHA256(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("openclaw runtime: %w", err))
+			continue
+		}
+		if got != f.want {
+			errs = append(errs, fmt.Errorf("openclaw runtime: %s has sha256 %s, the manifest says %s: reinstall with scripts/install-openclaw.sh", path, got, f.want))
+		}
+	}
+	return m, errors.Join(errs...)
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

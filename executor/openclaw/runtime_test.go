@@ -38,6 +38,65 @@ func testRuntime(t *testing.T) Runtime {
 	return rt
 }
 
+// The installed runtime passes Check; a copy whose openclaw.mjs was edited
+// after installation, or whose manifest names other versions, does not.
+func TestRuntimeCheck(t *testing.T) {
+	rt := testRuntime(t)
+	if _, err := rt.Check(); err != nil {
+		t.Fatalf("Check() of the installed runtime = %v", err)
+	}
+	m, err := rt.ReadManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A fake prefix: the real node by symlink (hashing follows it, as exec
+	// does), a copy of openclaw.mjs, and the manifest.
+	dir := t.TempDir()
+	link := func(rel string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(rt.Prefix, rel), filepath.Join(dir, rel)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(m.NodePath)
+	mjs, err := os.ReadFile(filepath.Join(rt.Prefix, m.OpenClawMJSPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(rel string, b []byte) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, rel), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(m.OpenClawMJSPath, mjs)
+	manifest, err := os.ReadFile(filepath.Join(rt.Prefix, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("manifest.json", manifest)
+	copyRT := Runtime{Prefix: dir}
+	if _, err := copyRT.Check(); err != nil {
+		t.Fatalf("Check() of an exact copy = %v", err)
+	}
+
+	write(m.OpenClawMJSPath, append(mjs, []byte("\n// edited\n")...))
+	_, err = copyRT.Check()
+	if err == nil || !strings.Contains(err.Error(), "openclaw.mjs has sha256") || !strings.Contains(err.Error(), "reinstall") {
+		t.Errorf("Check() after editing openclaw.mjs = %v, want a sha256 mismatch naming the file", err)
+	}
+
+	write("manifest.json", bytes.Replace(manifest, []byte(`"openclaw": "`+Version+`"`), []byte(`"openclaw": "2026.1.1"`), 1))
+	_, err = copyRT.Check()
+	if err == nil || !strings.Contains(err.Error(), "openclaw 2026.1.1, want") {
+		t.Errorf("Check() of another version = %v, want a version mismatch", err)
+	}
+}
+
 // cliEnv is a minimal environment for running the openclaw CLI against a
 // config file, with a throwaway HOME and state dir.
 func cliEnv(t *testing.T, rt Runtime, configPath string) []string {

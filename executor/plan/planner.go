@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"regexp"
 	"sort"
+	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
@@ -20,6 +21,9 @@ type Registry interface {
 	GetTenant(ctx context.Context, name string) (store.TenantRecord, bool, error)
 	ReservedUIDs(ctx context.Context) (map[int]string, error)
 	ReservedPorts(ctx context.Context) (map[int]string, error)
+	GetArchive(ctx context.Context, path string) (store.ArchiveRecord, error)
+	BudgetHold(ctx context.Context, tenant string) (api.BudgetHold, bool, error)
+	MonthToDate(ctx context.Context, tenant string, now time.Time) (nanoUSD, unpriced int64, err error)
 }
 
 // Planner computes plans. All fields are required.
@@ -30,6 +34,10 @@ type Planner struct {
 	Registry Registry
 	Render   Renderer
 	HostID   string
+	// Now is the clock budget holds are judged by (nil: time.Now).
+	Now func() time.Time
+
+	hashes policy.HashCache // of the gateway's pinned files
 }
 
 // Result is a plan together with what executing it needs.
@@ -45,11 +53,24 @@ type Result struct {
 	// Prior is then the tenant as registered before, for its archive record.
 	Decommission bool
 	Prior        store.TenantRecord
+	// Restore is the archive a restore plan extracts; the job registers
+	// Record (the tenant as archived) before its steps, as any apply does.
+	Restore *store.ArchiveRecord
+	// Purge is the archive a purge plan deletes; the job registers nothing
+	// and removes the archive's registry entry after its steps.
+	Purge *store.ArchiveRecord
 	// UserExists and Unit are what planning observed of the tenant's
 	// account and gateway unit, so callers need not observe again.
 	UserExists bool
 	Unit       api.UnitState
+	// Lifts is the budget hold this plan lifts (the tenant's budget is no
+	// longer exceeded): a job that runs it to the end deletes it.
+	Lifts *api.BudgetHold
 }
+
+// Registers says whether a job of the plan registers Record before its
+// steps: every plan but a decommission or an archive purge.
+func (r *Result) Registers() bool { return !r.Decommission && r.Purge == nil }
 
 // Plan computes the dry run of req. Errors are *api.Error for anything the
 // caller got wrong or the policy denies, and plain errors for host failures.
@@ -60,6 +81,12 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	rec, registered, err := p.Registry.GetTenant(ctx, req.Tenant)
 	if err != nil {
 		return nil, fmt.Errorf("read registry: %w", err)
+	}
+	switch c := req.Changes[0]; c.Action {
+	case api.ActionRestore:
+		return p.restore(ctx, req.Tenant, c.Archive, rec, registered)
+	case api.ActionPurge:
+		return p.purge(ctx, req.Tenant, c.Archive, rec, registered)
 	}
 	if registered && rec.Decommissioned {
 		registered = false
@@ -81,6 +108,11 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 			Message: fmt.Sprintf("tenant %q is not registered on this host; apply the tenant before its workspaces and services", req.Tenant)}
 	}
 	pol := p.Policy()
+	in := scopeOf(req.Changes)
+	hold, err := p.hold(ctx, req.Tenant, registered, desired.Tenant.Budget, in.has("tenant"))
+	if err != nil {
+		return nil, err
+	}
 	obs, err := p.observe(ctx, req.Tenant)
 	if err != nil {
 		return nil, err
@@ -92,23 +124,34 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	if apiErr := pol.CheckDesired(desired, alloc); apiErr != nil {
 		return nil, apiErr
 	}
-	actions, paths, err := p.build(ctx, desired, alloc, obs, apiKeys(req))
+	actions, paths, err := p.build(ctx, hold.apply(desired, hold.keeps), alloc, obs, apiKeys(req))
 	if err != nil {
 		return nil, err
 	}
 	// Scope the plan to the changed objects and what the change causes:
 	// drift elsewhere in the tenant shows in the plans of its own objects.
+	// The registered state a held tenant was left in is suspended, so
+	// lifting a hold causes the resume steps.
 	var before []*steps.Action
 	if registered {
-		if before, _, err = p.build(ctx, rec.Desired, rec.Allocation, obs, nil); err != nil {
+		if before, _, err = p.build(ctx, hold.apply(rec.Desired, hold.held), rec.Allocation, obs, nil); err != nil {
 			return nil, err
 		}
 	}
-	in := scopeOf(req.Changes)
 	if registered {
 		actions = in.filter(actions, before)
 	}
-	return p.finish(pol, req.Tenant, desired, alloc, actions, paths, obs, rec, registered, in)
+	res, err := p.finish(pol, req.Tenant, desired, alloc, actions, paths, obs, rec, registered, in)
+	if err != nil {
+		return nil, err
+	}
+	if hold.keeps {
+		res.Plan.BudgetHold = &hold.BudgetHold
+	}
+	if hold.held && !hold.keeps {
+		res.Lifts = &hold.BudgetHold
+	}
+	return res, nil
 }
 
 // Drift plans the registered desired state of a tenant without a change: the
@@ -119,15 +162,28 @@ func (p *Planner) Drift(ctx context.Context, name string) (*Result, error) {
 	if err != nil || !ok || rec.Decommissioned {
 		return nil, err
 	}
+	// A hold is lifted only by a plan of the tenant's own change, never
+	// by a drift repair.
+	hold, err := p.hold(ctx, name, true, nil, false)
+	if err != nil {
+		return nil, err
+	}
 	obs, err := p.observe(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	actions, paths, err := p.build(ctx, rec.Desired, rec.Allocation, obs, nil)
+	actions, paths, err := p.build(ctx, hold.apply(rec.Desired, hold.held), rec.Allocation, obs, nil)
 	if err != nil {
 		return nil, err
 	}
-	return p.finish(p.Policy(), name, rec.Desired, rec.Allocation, actions, paths, obs, rec, true, nil)
+	res, err := p.finish(p.Policy(), name, rec.Desired, rec.Allocation, actions, paths, obs, rec, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	if hold.held {
+		res.Plan.BudgetHold = &hold.BudgetHold
+	}
+	return res, nil
 }
 
 func (p *Planner) finish(pol *policy.Policy, tenant string, desired api.Desired, alloc api.Allocation,
@@ -190,9 +246,21 @@ func validateRequest(req api.PlanRequest) error {
 				return &api.Error{Code: api.CodeInvalidRequest, Field: "tenant.name", Value: c.Tenant.Name,
 					Message: fmt.Sprintf("tenant spec name %q differs from the request's tenant %q", c.Tenant.Name, req.Tenant)}
 			}
+			if c.Kind == api.ObjectTenant {
+				if err := validBudget(c.Tenant.Budget); err != nil {
+					return err
+				}
+			}
 		case api.ActionDestroy:
 			if c.Kind == api.ObjectTenant && len(req.Changes) != 1 {
 				return bad("decommissioning a tenant must be the only change of its plan")
+			}
+		case api.ActionRestore, api.ActionPurge:
+			if c.Kind != api.ObjectTenant || len(req.Changes) != 1 {
+				return bad(fmt.Sprintf("%s applies to a tenant and must be the only change of its plan", c.Action))
+			}
+			if c.Archive == "" {
+				return &api.Error{Code: api.CodeInvalidRequest, Field: "archive", Message: fmt.Sprintf("%s needs the archive to use", c.Action)}
 			}
 		default:
 			return bad(fmt.Sprintf("unknown action %q", c.Action))

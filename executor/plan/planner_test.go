@@ -329,3 +329,55 @@ func TestWorkspacePlanStableAcrossTenantChange(t *testing.T) {
 		t.Errorf("no caused openclaw.json step in %q", first.Plan.Summaries())
 	}
 }
+
+// Two workspaces of one tenant planned together, then applied one after the
+// other (Terraform applies them in parallel; the executor runs them in
+// turn): the second's digest must not move when the first lands, although
+// the tenant's openclaw.json, which both change, now differs.
+func TestWorkspacePlanStableAcrossSiblingWorkspace(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.planner.Plan(ctx, tenantReq(api.TenantSpec{Name: "acme", Environment: api.EnvDevelopment}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PutTenant(ctx, res.Record); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(f.planner.Config.Tenants.Root, "acme/.openclaw/openclaw.json")
+	if err := os.MkdirAll(filepath.Dir(config), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(config, []byte(`{"as":"the tenant job wrote it"}`), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	ws := func(name string) api.PlanRequest {
+		return api.PlanRequest{Tenant: "acme", Changes: []api.Change{{Kind: api.ObjectWorkspace, Action: api.ActionApply,
+			Workspace: &api.WorkspaceSpec{Name: name, Files: map[string]string{"AGENTS.md": "# " + name + "\n"}}}}}
+	}
+	first, err := f.planner.Plan(ctx, ws("two"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// workspace "one" lands first: registered, and openclaw.json rewritten
+	one, err := f.planner.Plan(ctx, ws("one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PutTenant(ctx, one.Record); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(config, []byte(`{"as":"the job of workspace one wrote it"}`), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.planner.Plan(ctx, ws("two"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first.Plan.Summaries(), again.Plan.Summaries()); diff != "" {
+		t.Errorf("workspace steps moved (-first +again):\n%s", diff)
+	}
+	if first.Plan.Digest != again.Plan.Digest {
+		t.Errorf("workspace digest moved when its sibling landed: %s -> %s", first.Plan.Digest, again.Plan.Digest)
+	}
+}

@@ -93,7 +93,9 @@ func (in scope) view(p api.Plan) api.Plan {
 	v.Steps = make([]api.Step, len(p.Steps))
 	for i, s := range p.Steps {
 		if !in.has(s.Object) {
-			s.ContentSHA256 = ""
+			// The reason quotes the file's hashes, which the other
+			// object's pending change moves too.
+			s.ContentSHA256, s.Reason = "", ""
 		}
 		v.Steps[i] = s
 	}

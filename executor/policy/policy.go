@@ -43,6 +43,7 @@ type Policy struct {
 	commands     []command
 	sudoAllow    []string
 	approvals    map[api.Environment]int
+	budget       *budgetRule
 }
 
 // span is an inclusive range of numbers.
@@ -63,6 +64,7 @@ var knownActions = map[api.StepKind]bool{
 	api.StepEnableUnit: true, api.StepRestartUnit: true, api.StepStopUnit: true,
 	api.StepSudoers: true, api.StepRemoveFile: true, api.StepEnsureSecret: true,
 	api.StepArchive: true, api.StepRemoveUser: true, api.StepRemoveGroup: true, api.StepRemoveDir: true,
+	api.StepRestore: true,
 }
 
 var (
@@ -255,6 +257,8 @@ func (d *decoder) parse(p *Policy, body *hclsyntax.Body) {
 		case "approvals":
 			approvals = b
 			d.approvals(p, b)
+		case "budget":
+			d.budget(p, b)
 		default:
 			d.fail(b.TypeRange, b.Type, "", fmt.Errorf("%w: block %q", ErrUnknown, b.Type))
 		}

@@ -48,6 +48,20 @@ func (a *Action) Verify(ctx context.Context, h *Host) error {
 	return a.verify(ctx, h)
 }
 
+// Guard makes a run Apply check first: an error from check fails the step
+// before it changes anything. Plans use it for preconditions that can stop
+// holding between review and apply (a gateway binary replaced, say).
+func Guard(a *Action, check func(ctx context.Context) error) *Action {
+	apply := a.apply
+	a.apply = func(ctx context.Context, h *Host) (Outcome, error) {
+		if err := check(ctx); err != nil {
+			return Outcome{}, err
+		}
+		return apply(ctx, h)
+	}
+	return a
+}
+
 // run executes one command and turns a non-zero exit into an error that
 // carries the command's stderr.
 func run(ctx context.Context, h *Host, argv []string) (Outcome, error) {

@@ -225,6 +225,25 @@ CREATE TABLE archives (
 );
 CREATE INDEX archives_tenant ON archives (tenant);
 `,
+	// budgets: breaches recorded once per tenant, month and limit, and the
+	// holds that keep over-budget tenants suspended (budgets.go).
+	`
+CREATE TABLE budget_breaches (
+	tenant    TEXT NOT NULL,
+	month     TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	limit_usd REAL NOT NULL,
+	at        INTEGER NOT NULL,
+	PRIMARY KEY (tenant, month, kind, limit_usd)
+);
+CREATE TABLE budget_holds (
+	tenant    TEXT PRIMARY KEY,
+	month     TEXT NOT NULL,
+	spent_usd REAL NOT NULL,
+	limit_usd REAL NOT NULL,
+	since     INTEGER NOT NULL
+);
+`,
 }
 
 // SchemaVersion returns the highest applied migration, 0 for a database

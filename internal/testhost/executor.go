@@ -220,6 +220,9 @@ func StartExecutor(ctx context.Context, h *Host, o ExecutorOptions) (*Executor, 
 			return nil, fmt.Errorf("start executor: policy: %w", err)
 		}
 	}
+	if o.Policy, err = pinGateway(o.Policy, o.Config); err != nil {
+		return nil, fmt.Errorf("start executor: %w", err)
+	}
 	keys, err := makeKeys(filepath.Join(h.Share, "keys"))
 	if err != nil {
 		return nil, fmt.Errorf("start executor: %w", err)

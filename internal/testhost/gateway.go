@@ -9,6 +9,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/policy"
 )
 
 // RealGatewayConfig rewrites an executor configuration so that tenants'
@@ -18,7 +21,7 @@ import (
 // the executor's own mechanics keep the light stand-in command, since each
 // real gateway takes about 1 GB and 10 s to start.
 func RealGatewayConfig(src []byte, command []string) ([]byte, error) {
-	return setGateway(src, command, "http")
+	return setGateway(src, command, "http", nil)
 }
 
 // LightGatewayCommand is the stand-in gateway of tests of the executor's
@@ -26,12 +29,14 @@ func RealGatewayConfig(src []byte, command []string) ([]byte, error) {
 var LightGatewayCommand = []string{"/usr/bin/sleep", "infinity"}
 
 // LightGatewayConfig rewrites an executor configuration so that tenants run
-// LightGatewayCommand and jobs wait only for systemd's active state.
+// LightGatewayCommand and jobs wait only for systemd's active state. The
+// stand-in needs no OpenClaw runtime (gateway.runtime = "").
 func LightGatewayConfig(src []byte) ([]byte, error) {
-	return setGateway(src, LightGatewayCommand, "none")
+	noRuntime := cty.StringVal("")
+	return setGateway(src, LightGatewayCommand, "none", &noRuntime)
 }
 
-func setGateway(src []byte, command []string, readiness string) ([]byte, error) {
+func setGateway(src []byte, command []string, readiness string, runtime *cty.Value) ([]byte, error) {
 	f, diags := hclwrite.ParseConfig(src, "executor.hcl", hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("executor config: %w", diags)
@@ -46,6 +51,41 @@ func setGateway(src []byte, command []string, readiness string) ([]byte, error) 
 	}
 	gw.Body().SetAttributeValue("command", cty.ListVal(argv))
 	gw.Body().SetAttributeValue("readiness", cty.StringVal(readiness))
+	if runtime != nil {
+		gw.Body().SetAttributeValue("runtime", *runtime)
+	}
+	return f.Bytes(), nil
+}
+
+// pinGateway adds an unpinned `command` block to policy for every file of
+// the gateway command in cfg that it lacks, for `policy pin --write` to
+// fill: the executor starts no gateway on files its policy does not pin.
+func pinGateway(policySrc, cfg []byte) ([]byte, error) {
+	c, err := config.Parse(cfg, "executor.hcl")
+	if err != nil {
+		return nil, fmt.Errorf("executor config: %w", err)
+	}
+	p, err := policy.Parse(policySrc, "policy.hcl")
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	f, diags := hclwrite.ParseConfig(policySrc, "policy.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("policy: %w", diags)
+	}
+	have := map[string]bool{}
+	for _, path := range p.Unpinned() {
+		have[path] = true
+	}
+	for path := range p.Pins() {
+		have[path] = true
+	}
+	for _, path := range policy.GatewayFiles(c.Gateway.Command) {
+		if !have[path] {
+			f.Body().AppendNewBlock("command", []string{path}).Body().SetAttributeValue("sha256", cty.StringVal(""))
+			have[path] = true
+		}
+	}
 	return f.Bytes(), nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/fault"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/metrics"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/policy"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/server"
@@ -30,6 +31,31 @@ import (
 // envStepDelay is a test-only knob: a pause before every job step, so host
 // e2e tests can kill the executor in the middle of a job.
 const envStepDelay = "MISSIONCONTROL_TEST_STEP_DELAY"
+
+// checkGateway refuses to serve gateways the host cannot run as reviewed:
+// a configured OpenClaw runtime must be the installed, unmodified pinned
+// version, and the policy must pin every file of gateway.command (Verify
+// above has checked the pins against this host).
+func checkGateway(cfg config.Config, pol *policy.Policy) error {
+	if g := cfg.Gateway; g.Runtime != "" {
+		// The renderer writes configuration for exactly one OpenClaw.
+		if g.OpenClawVersion != openclaw.Version || g.NodeVersion != openclaw.NodeVersion {
+			return fmt.Errorf("gateway: this executor runs gateways on OpenClaw %s with node %s, the configuration names OpenClaw %s with node %s",
+				openclaw.Version, openclaw.NodeVersion, g.OpenClawVersion, g.NodeVersion)
+		}
+		if _, err := (openclaw.Runtime{Prefix: g.Runtime}).Check(); err != nil {
+			return fmt.Errorf("gateway.runtime %s cannot be served (install it with scripts/install-openclaw.sh): %w", g.Runtime, err)
+		}
+	}
+	pins := pol.Pins()
+	for _, f := range policy.GatewayFiles(cfg.Gateway.Command) {
+		if _, ok := pins[f]; !ok {
+			return fmt.Errorf("policy %s cannot be served: gateway.command runs %s, which the policy does not pin: add command %q { sha256 = \"\" } and run: missioncontrol-executor policy pin --write %s",
+				cfg.PolicyFile, f, f, cfg.PolicyFile)
+		}
+	}
+	return nil
+}
 
 func newServeCmd() *cobra.Command {
 	var cfgPath string
@@ -59,6 +85,9 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	}
 	if err := pol.Verify(policy.HashFile); err != nil {
 		return fmt.Errorf("policy %s cannot be served: %w", cfg.PolicyFile, err)
+	}
+	if err := checkGateway(cfg, pol); err != nil {
+		return err
 	}
 	hostID, err := cfg.ResolveHostID("/etc/machine-id")
 	if err != nil {
@@ -142,7 +171,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		},
 	}
 	reg := metrics.New()
-	stopUsage, err := startUsage(ctx, cfg, st, reg, logger)
+	stopUsage, err := startUsage(ctx, cfg, st, reg, logger, queue, auditLog)
 	if err != nil {
 		return err
 	}
