@@ -1,14 +1,12 @@
 package plan
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,31 +42,6 @@ func (p *Planner) observe(ctx context.Context, tenant string) (*observation, err
 		return nil, err
 	}
 	return &observation{users: users, groups: groups, expiry: expiry, units: units, listening: listeningPorts()}, nil
-}
-
-// listeningPorts reads the TCP listeners of this network namespace.
-func listeningPorts() map[int]bool {
-	out := map[int]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		fh, err := os.Open(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 4 || fields[3] != "0A" { // 0A = LISTEN
-				continue
-			}
-			if i := strings.LastIndexByte(fields[1], ':'); i >= 0 {
-				if port, err := strconv.ParseInt(fields[1][i+1:], 16, 32); err == nil {
-					out[int(port)] = true
-				}
-			}
-		}
-		fh.Close()
-	}
-	return out
 }
 
 // build lists every action that brings the host to the desired state, in

@@ -24,7 +24,6 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newRejectCmd())
 	root.AddCommand(newRetryCmd())
 	root.AddCommand(newServeCmd())
-	root.AddCommand(newUnitCmd())
 	root.AddCommand(newUsageCmd())
 	return root
 }
