@@ -14,6 +14,7 @@ import (
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/logctx"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
@@ -82,9 +83,19 @@ type Actor struct {
 	RequestID string
 	// Key is the key that signed the request; nil for the executor itself.
 	Key *trust.Key
-	// Budget marks the executor's own suspension of a tenant over budget:
-	// the policy's budget.approvals say how many approvers it needs.
-	Budget bool
+}
+
+// jobContext carries the job's id, tenant and originating request id (when
+// known) for every log line about the job (package logctx).
+func jobContext(ctx context.Context, id, tenant, requestID string) context.Context {
+	attrs := []slog.Attr{slog.String(logctx.KeyJob, id)}
+	if tenant != "" {
+		attrs = append(attrs, slog.String(logctx.KeyTenant, tenant))
+	}
+	if requestID != "" {
+		attrs = append(attrs, slog.String(logctx.KeyRequestID, requestID))
+	}
+	return logctx.With(ctx, attrs...)
 }
 
 // Recover marks every job a previous process left unfinished as failed
@@ -175,9 +186,6 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 		Steps: res.Plan.Steps, Allocation: res.Plan.Allocation, CreatedAt: now, UpdatedAt: now, RetryOf: retryOf,
 	}
 	required := q.requiredApprovals(ctx, res)
-	if who.Budget {
-		required = q.planner.Policy().BudgetApprovals(q.environment(ctx, res))
-	}
 	if required > 0 {
 		job.State = api.JobAwaitingApproval
 	}
@@ -188,6 +196,8 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 	if err := q.store.CreateJob(ctx, store.JobRecord{Job: job, Request: withoutSecrets(req)}); err != nil {
 		return api.Job{}, fmt.Errorf("create job: %w", err)
 	}
+	q.log.InfoContext(jobContext(ctx, job.ID, req.Tenant, who.RequestID), "job accepted",
+		"state", job.State, "approvals_required", required, "steps", len(res.Plan.Steps), "digest", job.Digest, "retry_of", retryOf)
 	if job, err := q.gate(ctx, job, req, who, required, carried); err != nil || job.State != api.JobQueued {
 		return job, err
 	}
@@ -218,13 +228,13 @@ func (q *Queue) tenantLock(name string) *sync.Mutex {
 // run executes a job to its end. It holds the tenant's lock throughout, and
 // plans again under it: the steps that run are the steps of the digest.
 func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
-	ctx := q.ctx
+	ctx := jobContext(q.ctx, id, req.Tenant, who.RequestID)
 	lock := q.tenantLock(req.Tenant)
 	lock.Lock()
 	defer lock.Unlock()
 
 	fail := func(msg string) {
-		q.log.Error("job failed", "job", id, "tenant", req.Tenant, "error", msg)
+		q.log.ErrorContext(ctx, "job failed", "error", msg)
 		_, _ = q.record(context.Background(), audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "failed", Data: mustJSON(map[string]string{"error": msg})})
 		_ = q.store.SetJobState(context.Background(), id, api.JobFailed, msg, q.now())
 		q.event(context.Background(), id, api.Event{Type: api.EventJobState, Step: -1, Message: "failed: " + msg})
@@ -249,7 +259,7 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 
 	// Reserve the allocation before touching the host, so a crash after the
 	// first step still leaves the uid and port owned by this tenant.
-	if res.Registers() {
+	if !res.Decommission {
 		res.Record.LastJobID = id
 		q.alloc.Lock()
 		err = q.store.PutTenant(ctx, res.Record)
@@ -291,6 +301,9 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 			q.crashPoint(req.Tenant, i+1, true)
 		}
 		q.stepEvents(ctx, id, i, out, err, time.Since(start))
+		if err == nil {
+			q.log.InfoContext(ctx, "step done", "step", i+1, "kind", act.Step.Kind, "summary", act.Step.Summary, "duration", time.Since(start))
+		}
 		if err != nil {
 			fail(fmt.Sprintf("step %d (%s): %v", i+1, act.Step.Summary, err))
 			return
@@ -309,24 +322,16 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 			return
 		}
 	}
-	if err := q.liftHold(ctx, id, req.Tenant, res); err != nil {
-		fail(err.Error())
-		return
-	}
-	if err := q.finishArchive(ctx, id, req.Tenant, res); err != nil {
-		fail(err.Error())
-		return
-	}
 	if _, err := q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "succeeded",
 		Data: mustJSON(map[string]any{"digest": req.Digest, "steps": len(res.Actions)})}); err != nil {
 		fail("audit result: " + err.Error())
 		return
 	}
 	if err := q.store.SetJobState(ctx, id, api.JobSucceeded, "", q.now()); err != nil {
-		q.log.Error("mark job succeeded", "job", id, "error", err)
+		q.log.ErrorContext(ctx, "mark job succeeded", "error", err)
 	}
 	q.event(ctx, id, api.Event{Type: api.EventJobState, Step: -1, Message: "succeeded"})
-	q.log.Info("job succeeded", "job", id, "tenant", req.Tenant, "steps", len(res.Actions))
+	q.log.InfoContext(ctx, "job succeeded", "steps", len(res.Actions))
 }
 
 func (q *Queue) crashPoint(tenant string, step int, after bool) {
@@ -361,7 +366,7 @@ func (q *Queue) stepEvents(ctx context.Context, id string, i int, out steps.Outc
 func (q *Queue) event(ctx context.Context, id string, ev api.Event) {
 	ev.Time = q.now()
 	if _, err := q.store.AppendEvent(context.WithoutCancel(ctx), id, ev); err != nil {
-		q.log.Error("record job event", "job", id, "error", err)
+		q.log.ErrorContext(jobContext(ctx, id, "", ""), "record job event", "error", err)
 	}
 }
 

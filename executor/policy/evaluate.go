@@ -32,14 +32,13 @@ var unitVerbs = map[api.StepKind]string{
 // (--root, --host, --runtime, ...) change what the verb acts on.
 var systemctlFlags = map[string]bool{
 	"--now": true, "--no-block": true, "--quiet": true, "-q": true, "--no-ask-password": true,
-	"--no-reload": true, // enable/disable only: skips the implicit daemon-reload
 }
 
 // fileKinds are the step kinds that must name the Path they act on.
 var fileKinds = map[api.StepKind]bool{
 	api.StepEnsureDir: true, api.StepEnsureFile: true, api.StepEnsureSecret: true,
 	api.StepInstallUnit: true, api.StepSudoers: true, api.StepRemoveFile: true,
-	api.StepArchive: true, api.StepRemoveDir: true, api.StepRestore: true,
+	api.StepArchive: true, api.StepRemoveDir: true,
 }
 
 var unitNameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]{1,255}$`)

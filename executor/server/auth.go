@@ -96,12 +96,12 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if c := tlsPeer(r); c != "" {
 		who = c
 	}
-	s.Logger.Warn("refused request", "peer", who, "method", r.Method, "path", r.URL.Path, "rule", apiErr.Rule, "error", apiErr.Message)
+	s.Logger.WarnContext(r.Context(), "refused request", "peer", who, "method", r.Method, "path", r.URL.Path, "rule", apiErr.Rule, "error", apiErr.Message)
 	if s.Audit != nil {
 		data, _ := api.CanonicalJSON(map[string]string{"method": r.Method, "path": r.URL.Path, "message": apiErr.Message})
 		if _, aerr := s.Audit.Append(context.WithoutCancel(r.Context()), audit.Record{Type: "denial", Actor: who,
 			RequestID: r.Header.Get(api.HeaderRequestID), Rule: apiErr.Rule, Outcome: string(apiErr.Code), Data: data}); aerr != nil {
-			s.Logger.Error("audit refusal", "error", aerr)
+			s.Logger.ErrorContext(r.Context(), "audit refusal", "error", aerr)
 		}
 	}
 	writeError(w, apiErr)

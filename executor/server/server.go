@@ -67,7 +67,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &api.Error{Code: api.CodeNotFound, Message: "no route " + r.Method + " " + r.URL.Path})
 	})
-	return s.authorize(s.authenticate(mux))
+	return s.requestLog(s.authorize(s.authenticate(mux)))
 }
 
 func (s *Server) authorize(next http.Handler) http.Handler {
@@ -82,7 +82,7 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 			if p != nil {
 				who = fmt.Sprintf("uid %d gid %d", p.UID, p.GID)
 			}
-			s.Logger.Warn("refused peer", "peer", who)
+			s.Logger.WarnContext(r.Context(), "refused peer", "peer", who)
 			writeError(w, &api.Error{Code: api.CodeForbidden, Message: who + " is not root and not in the executor's group"})
 			return
 		}

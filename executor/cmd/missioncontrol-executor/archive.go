@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
 )
 
@@ -24,7 +23,7 @@ func newArchiveCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "archive",
-		Short: "List, verify, restore and purge the archives decommissioned tenants left",
+		Short: "List and verify the archives decommissioned tenants left",
 	}
 	cmd.PersistentFlags().StringVar(&db, "db", store.DefaultPath, "the executor's SQLite database")
 	list := &cobra.Command{
@@ -52,9 +51,7 @@ func newArchiveCmd() *cobra.Command {
 			return archiveVerify(cmd.Context(), cmd.OutOrStdout(), db, tenant)
 		},
 	}
-	cmd.AddCommand(list, verify,
-		newArchiveJobCmd(api.ActionRestore, "Recreate a decommissioned tenant from its archive, with the same uid and its files"),
-		newArchiveJobCmd(api.ActionPurge, "Delete an archive of a decommissioned tenant; its uid is freed with its last archive"))
+	cmd.AddCommand(list, verify)
 	return cmd
 }
 

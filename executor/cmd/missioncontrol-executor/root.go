@@ -24,6 +24,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newRejectCmd())
 	root.AddCommand(newRetryCmd())
 	root.AddCommand(newServeCmd())
+	root.AddCommand(newUnitCmd())
 	root.AddCommand(newUsageCmd())
 	return root
 }

@@ -19,10 +19,12 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/config"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/fault"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/logctx"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/metrics"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/openclaw"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/policy"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/sdnotify"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/server"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
@@ -74,7 +76,9 @@ func newServeCmd() *cobra.Command {
 }
 
 func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
-	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	// JSON lines on stderr (the journal under systemd); lines about a request
+	// or a job carry its request_id, job and tenant (package logctx).
+	logger := slog.New(logctx.NewHandler(slog.NewJSONHandler(logOut, nil)))
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		return err
@@ -171,7 +175,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		},
 	}
 	reg := metrics.New()
-	stopUsage, err := startUsage(ctx, cfg, st, reg, logger, queue, auditLog)
+	stopUsage, err := startUsage(ctx, cfg, st, reg, logger)
 	if err != nil {
 		return err
 	}
@@ -198,12 +202,14 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		queue.Close()
 		return err
 	}
+	notifier := notifySystemd(ctx, st, logger)
 	select {
 	case err := <-errc:
 		queue.Close()
 		return err
 	case <-ctx.Done():
 	}
+	notifier.Notify(sdnotify.Stopping)
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdown)
@@ -228,6 +234,23 @@ func crashPoints(q *jobs.Queue, logger *slog.Logger) error {
 		in.At(p)
 	}
 	return nil
+}
+
+// notifySystemd tells systemd the executor is ready (its unit is
+// Type=notify: dependents start only once the API listens) and, when the
+// unit has WatchdogSec=, pings the watchdog while the store answers. Outside
+// systemd it does nothing.
+func notifySystemd(ctx context.Context, st *store.Store, logger *slog.Logger) sdnotify.Notifier {
+	n, err := sdnotify.FromEnv(os.Getenv, os.Getpid())
+	if err != nil {
+		logger.Warn("systemd notification disabled", "error", err)
+		return sdnotify.Notifier{}
+	}
+	if _, err := n.Notify(sdnotify.Ready); err != nil {
+		logger.Warn("systemd readiness", "error", err)
+	}
+	go n.RunWatchdog(ctx, st.DB().PingContext, func(err error) { logger.Warn("systemd watchdog", "error", err) })
+	return n
 }
 
 // installTemplate keeps the shared gateway template unit in step with the

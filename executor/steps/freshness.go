@@ -1,0 +1,101 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Freshness says whether a unit runs what is on disk now. A crash between
+// writing a unit's file and the daemon-reload or restart that the change
+// causes leaves the file right and the unit stale; a later plan sees no file
+// to change, so it must look at the unit itself to plan the step the crash
+// skipped.
+type Freshness struct {
+	// NeedReload: systemd reports that the unit's files changed on disk
+	// since it loaded them (NeedDaemonReload=yes).
+	NeedReload bool
+	// StartedBefore is the newest of the files given to UnitFreshness that
+	// changed after the unit's main process started (zero if none did, or if
+	// the unit runs no process).
+	StartedBefore string
+}
+
+// startLayout is how `systemctl show --timestamp=us+utc` prints a time.
+const startLayout = "Mon 2006-01-02 15:04:05.000000 MST"
+
+// UnitFreshness observes unit and compares the start of its main process
+// with the modification times of files (missing files are ignored). It runs
+// `systemctl show` and never changes anything.
+//
+// Outcomes: the freshness; or an error if systemctl fails or prints a start
+// time it cannot read. A wall clock stepped backwards can make a unit look
+// stale once; the restart that a plan then adds makes it fresh.
+func (h *Host) UnitFreshness(ctx context.Context, unit string, files []Anchor) (Freshness, error) {
+	argv := []string{h.Commands.Systemctl, "show", "--timestamp=us+utc", "--property=NeedDaemonReload,ExecMainStartTimestamp,MainPID", "--", unit}
+	res, err := h.Runner.Run(ctx, argv)
+	if err != nil {
+		return Freshness{}, fmt.Errorf("systemctl show %s: %w", unit, err)
+	}
+	if res.ExitCode != 0 {
+		return Freshness{}, fmt.Errorf("systemctl show %s: exit %d: %s", unit, res.ExitCode, bytes.TrimSpace(res.Stderr))
+	}
+	var f Freshness
+	var started, pid string
+	for _, line := range strings.Split(string(res.Stdout), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		switch k {
+		case "NeedDaemonReload":
+			f.NeedReload = v == "yes"
+		case "ExecMainStartTimestamp":
+			started = v
+		case "MainPID":
+			pid = v
+		}
+	}
+	if started == "" || pid == "" || pid == "0" {
+		return f, nil
+	}
+	at, err := time.Parse(startLayout, started)
+	if err != nil {
+		return Freshness{}, fmt.Errorf("systemctl show %s: start time %q: %w", unit, started, err)
+	}
+	var newest time.Time
+	for _, a := range files {
+		mt, err := modTime(a)
+		if err != nil {
+			return Freshness{}, err
+		}
+		// systemd keeps microseconds; a file written in the same
+		// microsecond as the start counts as read by it.
+		if mt.Truncate(time.Microsecond).After(at) && mt.After(newest) {
+			newest, f.StartedBefore = mt, a.Path()
+		}
+	}
+	return f, nil
+}
+
+// modTime is the anchored path's modification time, zero if it is missing.
+func modTime(a Anchor) (time.Time, error) {
+	r, err := a.open()
+	if errors.Is(err, fs.ErrNotExist) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer r.Close()
+	fi, err := r.Lstat(a.Rel)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stat %s: %w", a.Path(), err)
+	}
+	return fi.ModTime(), nil
+}
