@@ -65,6 +65,9 @@ func Guard(a *Action, check func(ctx context.Context) error) *Action {
 // run executes one command and turns a non-zero exit into an error that
 // carries the command's stderr.
 func run(ctx context.Context, h *Host, argv []string) (Outcome, error) {
+	if len(argv) > 0 {
+		defer h.lockAccounts(argv)()
+	}
 	res, err := h.Runner.Run(ctx, argv)
 	out := Outcome{Results: []Result{res}}
 	if err != nil {

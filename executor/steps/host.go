@@ -11,8 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
@@ -32,6 +34,23 @@ type Host struct {
 	PasswdFile, GroupFile, ShadowFile string
 	// Random fills secrets; crypto/rand when nil.
 	Random func([]byte) error
+
+	// accounts serializes the account tools of concurrent jobs. They lock
+	// /etc/passwd, /etc/group and their shadows and, finding them locked,
+	// sleep a whole second before trying again: ten tenants bootstrapped
+	// at once spent 8 s per useradd that way instead of 25 ms.
+	accounts sync.Mutex
+}
+
+// lockAccounts takes h's account lock when argv runs an account tool and
+// returns its release (a no-op otherwise).
+func (h *Host) lockAccounts(argv []string) func() {
+	c := h.Commands
+	if argv[0] != "" && slices.Contains([]string{c.Groupadd, c.Useradd, c.Usermod, c.Userdel, c.Groupdel}, argv[0]) {
+		h.accounts.Lock()
+		return h.accounts.Unlock
+	}
+	return func() {}
 }
 
 // Account is one line of /etc/passwd or /etc/group.
