@@ -33,6 +33,7 @@ type Planner struct {
 	Registry Registry
 	Render   Renderer
 	HostID   string
+	holds    allocHolds // uids and ports of tenants planned but not registered yet
 	// Now is the clock budget holds are judged by (nil: time.Now).
 	Now func() time.Time
 
@@ -306,6 +307,8 @@ func (p *Planner) allocate(ctx context.Context, rec store.TenantRecord, register
 	t := p.Config.Tenants
 	l := NewLayout(p.Config, spec.Name)
 	uid, port := rec.Allocation.UID, rec.Allocation.GatewayPort
+	defer p.holds.lock()()
+	own := p.holds.own(spec.Name)
 	if !registered || uid == 0 {
 		if u, ok := steps.Lookup(obs.users, l.User); ok {
 			uid = u.ID // adopt what a failed earlier job created
@@ -314,18 +317,23 @@ func (p *Planner) allocate(ctx context.Context, rec store.TenantRecord, register
 			if err != nil {
 				return api.Allocation{}, fmt.Errorf("read reserved uids: %w", err)
 			}
-			k, ok := probe(spec.Name, t.UIDMax-t.UIDMin+1, func(k int) bool {
-				id := t.UIDMin + k
+			free := func(id int) bool {
 				_, takenU := steps.LookupID(obs.users, id)
 				_, takenG := steps.LookupID(obs.groups, id)
 				owner, res := reserved[id]
-				return !takenU && !takenG && (!res || owner == spec.Name)
-			})
-			if !ok {
-				return api.Allocation{}, &api.Error{Code: api.CodeConflict, Field: "tenant.uid",
-					Message: fmt.Sprintf("no free uid in %d..%d", t.UIDMin, t.UIDMax)}
+				return id >= t.UIDMin && id <= t.UIDMax && !takenU && !takenG && (!res || owner == spec.Name) &&
+					!p.holds.heldUID(spec.Name, id)
 			}
-			uid = t.UIDMin + k
+			if own.uid != 0 && free(own.uid) {
+				uid = own.uid
+			} else {
+				k, ok := probe(spec.Name, t.UIDMax-t.UIDMin+1, func(k int) bool { return free(t.UIDMin + k) })
+				if !ok {
+					return api.Allocation{}, &api.Error{Code: api.CodeConflict, Field: "tenant.uid",
+						Message: fmt.Sprintf("no free uid in %d..%d", t.UIDMin, t.UIDMax)}
+				}
+				uid = t.UIDMin + k
+			}
 		}
 	}
 	if spec.GatewayPort != 0 {
@@ -356,8 +364,10 @@ func (p *Planner) allocate(ctx context.Context, rec store.TenantRecord, register
 			return api.Allocation{}, fmt.Errorf("read reserved ports: %w", err)
 		}
 		slots := (t.PortMax-4-t.PortMin)/t.PortStride + 1
-		k, ok := probe(spec.Name, slots, func(k int) bool {
-			base := t.PortMin + k*t.PortStride
+		free := func(base int) bool {
+			if base < t.PortMin || base+4 > t.PortMax || (base-t.PortMin)%t.PortStride != 0 || p.holds.heldPort(spec.Name, base) {
+				return false
+			}
 			if owner, ok := reserved[base]; ok && owner != spec.Name {
 				return false
 			}
@@ -367,12 +377,22 @@ func (p *Planner) allocate(ctx context.Context, rec store.TenantRecord, register
 				}
 			}
 			return true
-		})
-		if !ok {
-			return api.Allocation{}, &api.Error{Code: api.CodeConflict, Field: "tenant.gateway_port",
-				Message: fmt.Sprintf("no free gateway port in %d..%d", t.PortMin, t.PortMax)}
 		}
-		port = t.PortMin + k*t.PortStride
+		if own.port != 0 && free(own.port) {
+			port = own.port
+		} else {
+			k, ok := probe(spec.Name, slots, func(k int) bool { return free(t.PortMin + k*t.PortStride) })
+			if !ok {
+				return api.Allocation{}, &api.Error{Code: api.CodeConflict, Field: "tenant.gateway_port",
+					Message: fmt.Sprintf("no free gateway port in %d..%d", t.PortMin, t.PortMax)}
+			}
+			port = t.PortMin + k*t.PortStride
+		}
+	}
+	if registered {
+		p.holds.drop(spec.Name)
+	} else {
+		p.holds.set(spec.Name, uid, port)
 	}
 	return l.Allocation(uid, uid, port), nil
 }
