@@ -37,7 +37,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	}
 	for _, seed := range []string{
 		hdr, tok, "", "mcapprove.", "mcapprove.e30", "e30", "bnVsbA", "W10",
-		"eyJwYXlsb2FkVHlwZSI6IngiLCJwYXlsb2FkIjoiIiwic2lnbmF0dXJlcyI6W119", // empty payload
+		"eyJwYXlsb2FkVHlwZSI6IngiLCJwYXlsb2FkIjoiIiwic2lnbmF0dXJlcyI6W119",         // empty payload
 		"eyJwYXlsb2FkVHlwZSI6IngiLCJwYXlsb2FkIjoiZUE9PSIsInNpZ25hdHVyZXMiOlt7fV19", // payload "x", one empty signature
 		"!!!", "====", strings.Repeat("A", 4096), hdr + "x", tok[:len(tok)/2],
 	} {

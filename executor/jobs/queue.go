@@ -55,6 +55,7 @@ type Queue struct {
 	mu      sync.Mutex
 	tenants map[string]*sync.Mutex
 	alloc   sync.Mutex // serialises registry writes that reserve uids and ports
+	submit  sync.Mutex // serialises the duplicate check and creation of jobs (duplicate.go)
 	wg      sync.WaitGroup
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -184,6 +185,12 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 	job := api.Job{
 		ID: newID(now), Tenant: req.Tenant, Digest: res.Plan.Digest, State: api.JobQueued,
 		Steps: res.Plan.Steps, Allocation: res.Plan.Allocation, CreatedAt: now, UpdatedAt: now, RetryOf: retryOf,
+	}
+	q.submit.Lock()
+	defer q.submit.Unlock()
+	if err := q.refuseDuplicate(ctx, req.Tenant, res.Plan.Digest); err != nil {
+		q.deny(ctx, req.Tenant, who, err)
+		return api.Job{}, err
 	}
 	required := q.requiredApprovals(ctx, res)
 	if required > 0 {

@@ -58,9 +58,8 @@ func (s *Server) authenticate(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r) // not found: nothing to protect
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
-		if err != nil {
-			writeError(w, &api.Error{Code: api.CodeInvalidRequest, Message: "read body: " + err.Error()})
+		body, ok := s.readBody(w, r)
+		if !ok {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -109,7 +108,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request) {
 	var req api.ApproveRequest
-	if !decode(w, r, &req) {
+	if !s.decode(w, r, &req) {
 		return
 	}
 	job, err := s.Queue.Approve(r.Context(), r.PathValue("id"), req.Approvals, actor(r))
@@ -122,7 +121,7 @@ func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleReject(w http.ResponseWriter, r *http.Request) {
 	var req api.RejectRequest
-	if !decodeOptional(w, r, &req) {
+	if !s.decodeOptional(w, r, &req) {
 		return
 	}
 	job, err := s.Queue.Reject(r.Context(), r.PathValue("id"), req.Reason, actor(r))
@@ -135,7 +134,7 @@ func (s *Server) handleReject(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 	var req api.CancelRequest
-	if !decodeOptional(w, r, &req) {
+	if !s.decodeOptional(w, r, &req) {
 		return
 	}
 	job, err := s.Queue.Cancel(r.Context(), r.PathValue("id"), req.Reason, actor(r))
@@ -144,20 +143,6 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, job)
-}
-
-// decodeOptional is decode for bodies that may be empty.
-func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
-	if err != nil {
-		writeError(w, &api.Error{Code: api.CodeInvalidRequest, Message: "read body: " + err.Error()})
-		return false
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return true
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return decode(w, r, v)
 }
 
 // scopePlan refuses a dry run by a key limited to other environments than

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
@@ -41,8 +41,9 @@ type Server struct {
 	// Now is the clock for month-to-date usage (nil: time.Now).
 	Now func() time.Time
 
-	http *http.Server
-	tls  *http.Server // the mutual TLS listener's server, if any (tls.go)
+	http  *http.Server
+	tls   *http.Server // the mutual TLS listener's server, if any (tls.go)
+	conns sync.Map     // net.Conn -> *conn, for the slow-client audit (limits.go)
 }
 
 // Handler returns the API's routes.
@@ -125,19 +126,14 @@ func Listen(path string, mode os.FileMode, gid int) (net.Listener, error) {
 
 // Serve serves on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			p, err := peerOf(c)
-			if err != nil {
-				s.Logger.Warn("peer credentials", "error", err)
-				return ctx
-			}
-			return context.WithValue(ctx, peerKey{}, p)
-		},
+	s.http = s.newHTTPServer(s.Handler())
+	s.http.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		p, err := peerOf(c)
+		if err != nil {
+			s.Logger.Warn("peer credentials", "error", err)
+			return s.trackConn(ctx, c, "unknown peer")
+		}
+		return s.trackConn(context.WithValue(ctx, peerKey{}, p), c, p.String())
 	}
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
@@ -174,25 +170,6 @@ func actor(r *http.Request) jobs.Actor {
 	return a
 }
 
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		msg := "malformed JSON body: " + err.Error()
-		if errors.As(err, &tooBig) {
-			msg = fmt.Sprintf("request body larger than %d bytes", api.MaxBodyBytes)
-		}
-		writeError(w, &api.Error{Code: api.CodeInvalidRequest, Message: msg})
-		return false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		writeError(w, &api.Error{Code: api.CodeInvalidRequest, Message: "trailing data after the JSON body"})
-		return false
-	}
-	return true
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -219,7 +196,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	var req api.PlanRequest
-	if !decode(w, r, &req) {
+	if !s.decode(w, r, &req) {
 		return
 	}
 	res, err := s.Planner.Plan(r.Context(), req)
@@ -236,7 +213,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	var req api.SubmitRequest
-	if !decode(w, r, &req) {
+	if !s.decode(w, r, &req) {
 		return
 	}
 	if req.Digest == "" {

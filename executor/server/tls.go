@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"time"
 )
 
 // TLSConfig is the server side of mutual TLS: the executor's certificate,
@@ -41,15 +41,13 @@ func TLSConfig(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 // certificate stands in for the socket's peer credentials, and changes
 // still need signed envelopes.
 func (s *Server) ServeTLS(ln net.Listener, cfg *tls.Config) error {
-	s.tls = &http.Server{
-		Handler:           s.Handler(),
-		TLSConfig:         cfg,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		// Failed handshakes (no or untrusted client certificate) go to the log.
-		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	s.tls = s.newHTTPServer(s.Handler())
+	s.tls.TLSConfig = cfg
+	s.tls.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return s.trackConn(ctx, c, "tls "+c.RemoteAddr().String())
 	}
+	// Failed handshakes (no or untrusted client certificate) go to the log.
+	s.tls.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
 	err := s.tls.Serve(tls.NewListener(ln, cfg))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
