@@ -32,6 +32,7 @@ var unitVerbs = map[api.StepKind]string{
 // (--root, --host, --runtime, ...) change what the verb acts on.
 var systemctlFlags = map[string]bool{
 	"--now": true, "--no-block": true, "--quiet": true, "-q": true, "--no-ask-password": true,
+	"--no-reload": true, // enable/disable only: skips the implicit daemon-reload
 }
 
 // fileKinds are the step kinds that must name the Path they act on.

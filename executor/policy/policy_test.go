@@ -154,6 +154,10 @@ func TestEvaluate(t *testing.T) {
 			step: api.Step{Kind: api.StepEnableUnit, Unit: unit, Argv: []string{systemctl, "enable", "--now", unit}},
 			want: allow,
 		},
+		"enable now without a reload": {
+			step: api.Step{Kind: api.StepEnableUnit, Unit: unit, Argv: []string{systemctl, "enable", "--now", "--no-reload", unit}},
+			want: allow,
+		},
 		"disable now": {
 			step: api.Step{Kind: api.StepStopUnit, Unit: unit, Argv: []string{systemctl, "disable", "--now", unit}},
 			want: allow,

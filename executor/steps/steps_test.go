@@ -158,3 +158,36 @@ func fileSum(p string) (string, error) {
 	}
 	return steps.SHA256(b), nil
 }
+
+// Enabling skips systemd's reload unless the unit stays loaded with a
+// cached "disabled" (running or failed); a unit enabled and up needs no step.
+func TestEnableUnitReloadsOnlyForLoadedDisabledUnits(t *testing.T) {
+	t.Parallel()
+	const unit = "missioncontrol-gateway@acme.service"
+	h := &steps.Host{Commands: steps.Commands{Systemctl: "/usr/bin/systemctl"}}
+	cases := map[string]struct {
+		st   api.UnitState
+		want string // argv; "" for no step
+	}{
+		"new tenant":          {api.UnitState{Enabled: "disabled", ActiveState: "inactive"}, "/usr/bin/systemctl enable --now --no-reload " + unit},
+		"not observed":        {api.UnitState{}, "/usr/bin/systemctl enable --now --no-reload " + unit},
+		"enabled but stopped": {api.UnitState{Enabled: "enabled", ActiveState: "inactive"}, "/usr/bin/systemctl enable --now --no-reload " + unit},
+		"enabled and failed":  {api.UnitState{Enabled: "enabled", ActiveState: "failed"}, "/usr/bin/systemctl enable --now --no-reload " + unit},
+		"running, disabled":   {api.UnitState{Enabled: "disabled", ActiveState: "active"}, "/usr/bin/systemctl enable --now " + unit},
+		"failed, disabled":    {api.UnitState{Enabled: "disabled", ActiveState: "failed"}, "/usr/bin/systemctl enable --now " + unit},
+		"enabled and running": {api.UnitState{Enabled: "enabled", ActiveState: "active"}, ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			act := steps.EnableUnit(h, unit, tc.st)
+			got := ""
+			if act != nil {
+				got = strings.Join(act.Step.Argv, " ")
+			}
+			if got != tc.want {
+				t.Fatalf("argv %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

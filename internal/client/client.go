@@ -67,7 +67,9 @@ type Config struct {
 	RetryMax                   int
 	RetryWaitMin, RetryWaitMax time.Duration
 	// PollMin and PollMax bound the interval at which WaitJob polls
-	// (250ms doubling up to 2s).
+	// (20ms doubling up to 500ms). Most jobs take well under a second, and
+	// a poll is one cheap read, so a coarse first interval would dominate
+	// the time a job appears to take.
 	PollMin, PollMax time.Duration
 	// SigningKey signs every request that is not a GET (a signed envelope,
 	// see sign.go); nil sends them unsigned, which executors refuse.
@@ -100,8 +102,8 @@ func New(cfg Config) (*Client, error) {
 		retryMax:     orDefault(cfg.RetryMax, 3),
 		retryWaitMin: orDefault(cfg.RetryWaitMin, 200*time.Millisecond),
 		retryWaitMax: orDefault(cfg.RetryWaitMax, 2*time.Second),
-		pollMin:      orDefault(cfg.PollMin, 250*time.Millisecond),
-		pollMax:      orDefault(cfg.PollMax, 2*time.Second),
+		pollMin:      orDefault(cfg.PollMin, 20*time.Millisecond),
+		pollMax:      orDefault(cfg.PollMax, 500*time.Millisecond),
 	}
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-missioncontrol"
