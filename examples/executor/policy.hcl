@@ -6,11 +6,12 @@
 #   missioncontrol-executor policy pin --write /etc/missioncontrol/policy.hcl
 
 # Step kinds the executor may run. The last line is what decommissioning a
-# tenant needs (archive, then remove user, group and files).
+# tenant needs (archive, then remove user, group and files) and what
+# `archive restore` needs (restore).
 actions {
   allow = ["ensure_group", "ensure_user", "ensure_dir", "ensure_file", "ensure_secret", "install_unit",
     "daemon_reload", "enable_unit", "restart_unit", "stop_unit", "sudoers", "remove_file",
-  "archive", "remove_user", "remove_group", "remove_dir"]
+  "archive", "remove_user", "remove_group", "remove_dir", "restore"]
 }
 
 # Tenant names. mc-<name> must fit the 32-character limit of user names.

@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // BudgetAction is what the executor does when a tenant's month-to-date cost
 // reaches its monthly budget.
@@ -39,4 +42,17 @@ type BudgetHold struct {
 	SpentUSD float64   `json:"spent_usd"` // month-to-date cost when it was held
 	LimitUSD float64   `json:"limit_usd"` // the monthly budget it exceeded
 	Since    time.Time `json:"since"`
+}
+
+// limitNano is the budget in nano-USD, the unit usage is summed in.
+func (b Budget) limitNano() float64 { return math.Round(b.MonthlyUSD * 1e9) }
+
+// Exceeded reports whether a month-to-date cost of nanoUSD reached the
+// budget (the hard breach).
+func (b Budget) Exceeded(nanoUSD int64) bool { return float64(nanoUSD) >= b.limitNano() }
+
+// SoftBreached reports whether a month-to-date cost of nanoUSD reached
+// SoftLimitPercent of the budget.
+func (b Budget) SoftBreached(nanoUSD int64) bool {
+	return float64(nanoUSD)*100 >= b.limitNano()*float64(b.SoftLimitPercent)
 }

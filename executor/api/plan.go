@@ -21,6 +21,7 @@ const (
 	StepRemoveUser   StepKind = "remove_user"   // userdel NAME (files are archived and removed separately)
 	StepRemoveGroup  StepKind = "remove_group"  // groupdel NAME
 	StepRemoveDir    StepKind = "remove_dir"    // remove a directory tree the executor manages
+	StepRestore      StepKind = "restore"       // extract a verified archive into one tenant dir, with ownership
 )
 
 // Step is one planned host action, rendered for review. Summary is the line a

@@ -111,11 +111,20 @@ type Action string
 const (
 	ActionApply   Action = "apply"   // create or update to the given spec
 	ActionDestroy Action = "destroy" // remove (tenant: decommission with archive)
+	// ActionRestore (tenant only) recreates a decommissioned tenant from the
+	// archive Change.Archive names: same uid, files extracted with their
+	// ownership, the registered spec as it was archived.
+	ActionRestore Action = "restore"
+	// ActionPurge (tenant only) deletes the archive Change.Archive names and
+	// its registry entry; the tenant's uid and port are freed with its last
+	// archive.
+	ActionPurge Action = "purge"
 )
 
 // Change is one desired change to one object of a tenant. Exactly one of
 // Tenant, Workspace or Service is set for ActionApply, matching Kind; for
-// ActionDestroy of a workspace or service, Name names it.
+// ActionDestroy of a workspace or service, Name names it; ActionRestore and
+// ActionPurge of a tenant name the archive in Archive.
 type Change struct {
 	Kind      ObjectKind     `json:"kind"`
 	Action    Action         `json:"action"`
@@ -123,6 +132,9 @@ type Change struct {
 	Workspace *WorkspaceSpec `json:"workspace,omitempty"`
 	Service   *ServiceSpec   `json:"service,omitempty"`
 	Name      string         `json:"name,omitempty"`
+	// Archive is an archive's path or its file name in the archive dir, as
+	// `archive list` shows it (ActionRestore and ActionPurge).
+	Archive string `json:"archive,omitempty"`
 	// APIKeys (tenant changes only) are model provider API keys by provider
 	// name. They are written to the tenant's root-only credentials file and
 	// are never registered, stored with a job, audited or shown in a plan;

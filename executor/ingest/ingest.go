@@ -26,6 +26,7 @@ type Ingester struct {
 	now       func() time.Time
 	logger    *slog.Logger
 	batchSize int
+	onTick    func(ctx context.Context)
 
 	tickMu sync.Mutex // one tick at a time
 
@@ -50,6 +51,9 @@ type Options struct {
 	Logger *slog.Logger
 	// BatchSize bounds the records per transaction (0: DefaultBatchSize).
 	BatchSize int
+	// OnTick runs after every tick of Run, failed or not, with what was
+	// counted so far (the budget checker).
+	OnTick func(ctx context.Context)
 }
 
 // New returns an Ingester over st. It starts nothing.
@@ -71,7 +75,7 @@ func New(st *store.Store, o Options) *Ingester {
 	}
 	return &Ingester{
 		store: st, prices: o.Prices, scanner: usage.NewScanner(o.Scan), interval: o.Interval,
-		now: o.Now, logger: o.Logger, batchSize: o.BatchSize,
+		now: o.Now, logger: o.Logger, batchSize: o.BatchSize, onTick: o.OnTick,
 		status: map[string]*TenantStatus{}, totals: map[totalKey]*usage.Rollup{}, failures: map[string]float64{},
 	}
 }
@@ -112,6 +116,9 @@ func (in *Ingester) Run(ctx context.Context) error {
 	for {
 		if err := in.Tick(ctx); err != nil && ctx.Err() == nil {
 			in.logger.Warn("usage ingestion", "error", err)
+		}
+		if in.onTick != nil && ctx.Err() == nil {
+			in.onTick(ctx)
 		}
 		select {
 		case <-ctx.Done():

@@ -28,3 +28,27 @@ func (q *Queue) recordArchive(ctx context.Context, jobID, tenant string, res *pl
 	}
 	return nil
 }
+
+// finishArchive records what a restore or purge did to its archive: a
+// restore is audited with the archive it came from (the archive stays, and
+// so does the uid); a purge removes the archive's registry entry, which
+// frees the tenant's uid with its last archive.
+func (q *Queue) finishArchive(ctx context.Context, jobID, tenant string, res *plan.Result) error {
+	switch {
+	case res.Restore != nil:
+		a := res.Restore
+		_, err := q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: tenant, JobID: jobID, Outcome: "restored",
+			Data: mustJSON(map[string]any{"archive": a.Path, "sha256": a.SHA256, "uid": res.Plan.Allocation.UID})})
+		return err
+	case res.Purge != nil:
+		a := res.Purge
+		freed, err := q.store.DeleteArchive(ctx, a.Path)
+		if err != nil {
+			return fmt.Errorf("remove archive from the registry: %w", err)
+		}
+		_, err = q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: tenant, JobID: jobID, Outcome: "purged",
+			Data: mustJSON(map[string]any{"archive": a.Path, "sha256": a.SHA256, "uid": a.Allocation.UID, "uid_freed": freed})})
+		return err
+	}
+	return nil
+}

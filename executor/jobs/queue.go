@@ -84,6 +84,9 @@ type Actor struct {
 	RequestID string
 	// Key is the key that signed the request; nil for the executor itself.
 	Key *trust.Key
+	// Budget marks the executor's own suspension of a tenant over budget:
+	// the policy's budget.approvals say how many approvers it needs.
+	Budget bool
 }
 
 // jobContext carries the job's id, tenant and originating request id (when
@@ -193,6 +196,9 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 		return api.Job{}, err
 	}
 	required := q.requiredApprovals(ctx, res)
+	if who.Budget {
+		required = q.planner.Policy().BudgetApprovals(q.environment(ctx, res))
+	}
 	if required > 0 {
 		job.State = api.JobAwaitingApproval
 	}
@@ -266,7 +272,7 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 
 	// Reserve the allocation before touching the host, so a crash after the
 	// first step still leaves the uid and port owned by this tenant.
-	if !res.Decommission {
+	if res.Registers() {
 		res.Record.LastJobID = id
 		q.alloc.Lock()
 		err = q.store.PutTenant(ctx, res.Record)
@@ -328,6 +334,14 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 			fail("mark decommissioned: " + err.Error())
 			return
 		}
+	}
+	if err := q.liftHold(ctx, id, req.Tenant, res); err != nil {
+		fail(err.Error())
+		return
+	}
+	if err := q.finishArchive(ctx, id, req.Tenant, res); err != nil {
+		fail(err.Error())
+		return
 	}
 	if _, err := q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: req.Tenant, JobID: id, Outcome: "succeeded",
 		Data: mustJSON(map[string]any{"digest": req.Digest, "steps": len(res.Actions)})}); err != nil {

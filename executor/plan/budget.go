@@ -59,14 +59,8 @@ func (p *Planner) hold(ctx context.Context, tenant string, registered bool, budg
 	if err != nil {
 		return budgetHold{}, fmt.Errorf("budget of %s: %w", tenant, err)
 	}
-	out.keeps = Exceeded(nano, budget.MonthlyUSD)
+	out.keeps = budget.Exceeded(nano)
 	return out, nil
-}
-
-// Exceeded reports whether a month-to-date cost of nanoUSD has reached a
-// monthly budget of limitUSD (the hard breach).
-func Exceeded(nanoUSD int64, limitUSD float64) bool {
-	return nanoUSD >= int64(math.Round(limitUSD*1e9))
 }
 
 // validBudget checks a budget's values; the provider's validators say the

@@ -1,14 +1,12 @@
 package plan
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,31 +53,6 @@ func (p *Planner) observe(ctx context.Context, tenant string) (*observation, err
 		}
 	}
 	return obs, nil
-}
-
-// listeningPorts reads the TCP listeners of this network namespace.
-func listeningPorts() map[int]bool {
-	out := map[int]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		fh, err := os.Open(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 4 || fields[3] != "0A" { // 0A = LISTEN
-				continue
-			}
-			if i := strings.LastIndexByte(fields[1], ':'); i >= 0 {
-				if port, err := strconv.ParseInt(fields[1][i+1:], 16, 32); err == nil {
-					out[int(port)] = true
-				}
-			}
-		}
-		fh.Close()
-	}
-	return out
 }
 
 // build lists every action that brings the host to the desired state, in
@@ -267,13 +240,20 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	st := obs.units[l.Unit]
 	switch {
 	case gw != nil && gw.Enabled && !d.Tenant.Suspended:
-		if act := steps.EnableUnit(h, l.Unit, st); act != nil {
-			out = append(out, objectOf("service:gateway", p.ready(act, l.Unit, a.GatewayPort)))
-		} else if configChanged || envChanged || tokenChanged || credsChanged || unitFilesChanged || stale {
+		object, act := "service:gateway", steps.EnableUnit(h, l.Unit, st)
+		if act == nil && (configChanged || envChanged || tokenChanged || credsChanged || unitFilesChanged || stale) {
 			// A restart is caused by the tenant's files; a plan of a change
 			// that rewrites them (a workspace added to openclaw.json, say)
 			// carries it as a caused step.
-			out = append(out, objectOf("tenant", p.ready(steps.RestartUnit(h, l.Unit, "its configuration changed"), l.Unit, a.GatewayPort)))
+			object, act = "tenant", steps.RestartUnit(h, l.Unit, "its configuration changed")
+		}
+		if act != nil {
+			// systemd runs the gateway's files, not the executor's pinned
+			// runner: a plan that starts them checks the policy's pins.
+			if e := p.Policy().CheckGateway(p.Config.Gateway.Command, p.hashes.Hash); e != nil {
+				return nil, nil, e
+			}
+			out = append(out, objectOf(object, p.ready(act, l.Unit, a.GatewayPort)))
 		}
 	default:
 		if act := steps.StopUnit(h, l.Unit, st); act != nil {
@@ -318,10 +298,18 @@ func renderError(err error) error {
 	return e
 }
 
-// ready makes a start or restart of the gateway wait for its readiness, as
-// the executor configuration says.
+// ready makes a start or restart of the gateway check the gateway's files
+// against the policy's pins when it runs (the plan checked them too) and
+// wait for its readiness, as the executor configuration says.
 func (p *Planner) ready(act *steps.Action, unit string, port int) *steps.Action {
 	g := p.Config.Gateway
+	pol := p.Policy()
+	act = steps.Guard(act, func(context.Context) error {
+		if e := pol.CheckGateway(g.Command, p.hashes.Hash); e != nil {
+			return e
+		}
+		return nil
+	})
 	if g.Readiness != "http" {
 		return act
 	}

@@ -21,6 +21,7 @@ type Registry interface {
 	GetTenant(ctx context.Context, name string) (store.TenantRecord, bool, error)
 	ReservedUIDs(ctx context.Context) (map[int]string, error)
 	ReservedPorts(ctx context.Context) (map[int]string, error)
+	GetArchive(ctx context.Context, path string) (store.ArchiveRecord, error)
 	BudgetHold(ctx context.Context, tenant string) (api.BudgetHold, bool, error)
 	MonthToDate(ctx context.Context, tenant string, now time.Time) (nanoUSD, unpriced int64, err error)
 }
@@ -53,14 +54,24 @@ type Result struct {
 	// Prior is then the tenant as registered before, for its archive record.
 	Decommission bool
 	Prior        store.TenantRecord
+	// Restore is the archive a restore plan extracts; the job registers
+	// Record (the tenant as archived) before its steps, as any apply does.
+	Restore *store.ArchiveRecord
+	// Purge is the archive a purge plan deletes; the job registers nothing
+	// and removes the archive's registry entry after its steps.
+	Purge *store.ArchiveRecord
 	// UserExists and Unit are what planning observed of the tenant's
 	// account and gateway unit, so callers need not observe again.
 	UserExists bool
 	Unit       api.UnitState
-	// LiftHold says the tenant had a budget hold that this plan lifts: a
-	// job that runs it to the end deletes the hold.
-	LiftHold bool
+	// Lifts is the budget hold this plan lifts (the tenant's budget is no
+	// longer exceeded): a job that runs it to the end deletes it.
+	Lifts *api.BudgetHold
 }
+
+// Registers says whether a job of the plan registers Record before its
+// steps: every plan but a decommission or an archive purge.
+func (r *Result) Registers() bool { return !r.Decommission && r.Purge == nil }
 
 // Plan computes the dry run of req. Errors are *api.Error for anything the
 // caller got wrong or the policy denies, and plain errors for host failures.
@@ -71,6 +82,12 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	rec, registered, err := p.Registry.GetTenant(ctx, req.Tenant)
 	if err != nil {
 		return nil, fmt.Errorf("read registry: %w", err)
+	}
+	switch c := req.Changes[0]; c.Action {
+	case api.ActionRestore:
+		return p.restore(ctx, req.Tenant, c.Archive, rec, registered)
+	case api.ActionPurge:
+		return p.purge(ctx, req.Tenant, c.Archive, rec, registered)
 	}
 	if registered && rec.Decommissioned {
 		registered = false
@@ -132,7 +149,9 @@ func (p *Planner) Plan(ctx context.Context, req api.PlanRequest) (*Result, error
 	if hold.keeps {
 		res.Plan.BudgetHold = &hold.BudgetHold
 	}
-	res.LiftHold = hold.held && !hold.keeps
+	if hold.held && !hold.keeps {
+		res.Lifts = &hold.BudgetHold
+	}
 	return res, nil
 }
 
@@ -236,6 +255,13 @@ func validateRequest(req api.PlanRequest) error {
 		case api.ActionDestroy:
 			if c.Kind == api.ObjectTenant && len(req.Changes) != 1 {
 				return bad("decommissioning a tenant must be the only change of its plan")
+			}
+		case api.ActionRestore, api.ActionPurge:
+			if c.Kind != api.ObjectTenant || len(req.Changes) != 1 {
+				return bad(fmt.Sprintf("%s applies to a tenant and must be the only change of its plan", c.Action))
+			}
+			if c.Archive == "" {
+				return &api.Error{Code: api.CodeInvalidRequest, Field: "archive", Message: fmt.Sprintf("%s needs the archive to use", c.Action)}
 			}
 		default:
 			return bad(fmt.Sprintf("unknown action %q", c.Action))

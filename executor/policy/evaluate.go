@@ -39,7 +39,7 @@ var systemctlFlags = map[string]bool{
 var fileKinds = map[api.StepKind]bool{
 	api.StepEnsureDir: true, api.StepEnsureFile: true, api.StepEnsureSecret: true,
 	api.StepInstallUnit: true, api.StepSudoers: true, api.StepRemoveFile: true,
-	api.StepArchive: true, api.StepRemoveDir: true,
+	api.StepArchive: true, api.StepRemoveDir: true, api.StepRestore: true,
 }
 
 var unitNameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]{1,255}$`)

@@ -64,6 +64,7 @@ var knownActions = map[api.StepKind]bool{
 	api.StepEnableUnit: true, api.StepRestartUnit: true, api.StepStopUnit: true,
 	api.StepSudoers: true, api.StepRemoveFile: true, api.StepEnsureSecret: true,
 	api.StepArchive: true, api.StepRemoveUser: true, api.StepRemoveGroup: true, api.StepRemoveDir: true,
+	api.StepRestore: true,
 }
 
 var (

@@ -37,6 +37,7 @@ func (s *Server) observe(ctx context.Context, name string) (api.Tenant, error) {
 	}
 	t.Registered, t.Desired, t.Allocation, t.LastJobID = true, rec.Desired, rec.Allocation, rec.LastJobID
 	t.UserExists, t.Units, t.PendingSteps = drift.UserExists, loaded(drift.Unit), drift.Plan.Steps
+	t.BudgetHold = drift.Plan.BudgetHold
 	if rec.LastJobID != "" {
 		if j, err := s.Store.GetJob(ctx, rec.LastJobID); err == nil {
 			t.LastJobState = j.State
@@ -58,6 +59,9 @@ func loaded(st api.UnitState) []api.UnitState {
 }
 
 func status(t api.Tenant) api.TenantStatus {
+	if t.BudgetHold != nil {
+		return api.TenantSuspendedBudget
+	}
 	if t.Desired.Tenant.Suspended {
 		return api.TenantSuspended
 	}

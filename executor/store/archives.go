@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -75,4 +76,61 @@ func (s *Store) ListArchives(ctx context.Context, tenant string) ([]ArchiveRecor
 		return rows.Err()
 	})
 	return out, err
+}
+
+// GetArchive returns the archive recorded at path. Outcomes: the record; an
+// error wrapping ErrNotFound; any other error.
+func (s *Store) GetArchive(ctx context.Context, path string) (ArchiveRecord, error) {
+	list, err := s.ListArchives(ctx, "")
+	if err != nil {
+		return ArchiveRecord{}, err
+	}
+	for _, a := range list {
+		if a.Path == path {
+			return a, nil
+		}
+	}
+	return ArchiveRecord{}, fmt.Errorf("archive %s: %w", path, ErrNotFound)
+}
+
+// DeleteArchive removes the archive recorded at path from the registry.
+// When it was the last archive of a decommissioned tenant, the tenant's
+// registration goes too, which frees its uid, gid and gateway port; freed
+// says so. Outcomes: freed and nil; an error wrapping ErrNotFound; any
+// other error. Nothing is deleted unless it returns nil.
+func (s *Store) DeleteArchive(ctx context.Context, path string) (freed bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var tenant string
+		if err := tx.QueryRowContext(ctx, `SELECT tenant FROM archives WHERE path = ?`, path).Scan(&tenant); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM archives WHERE path = ?`, path); err != nil {
+			return err
+		}
+		var left, live int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM archives WHERE tenant = ?`, tenant).Scan(&left); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tenants WHERE name = ? AND decommissioned = 0`, tenant).Scan(&live); err != nil {
+			return err
+		}
+		if left > 0 || live > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant = ?`, tenant); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE name = ? AND decommissioned = 1`, tenant); err != nil {
+			return err
+		}
+		freed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("delete archive %s: %w", path, err)
+	}
+	return freed, nil
 }

@@ -83,10 +83,12 @@ ON CONFLICT (tenant) DO UPDATE SET month = excluded.month, spent_usd = excluded.
 	return nil
 }
 
-// DeleteBudgetHold lifts tenant's budget hold; none is not an error.
-func (s *Store) DeleteBudgetHold(ctx context.Context, tenant string) error {
+// DeleteBudgetHold lifts tenant's budget hold placed at since (the zero
+// time: any hold), so a job never lifts a newer hold than the one it
+// planned against. No such hold is not an error.
+func (s *Store) DeleteBudgetHold(ctx context.Context, tenant string, since time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM budget_holds WHERE tenant = ?`, tenant)
+		_, err := tx.ExecContext(ctx, `DELETE FROM budget_holds WHERE tenant = ? AND (? = 0 OR since = ?)`, tenant, nanos(since), nanos(since))
 		return err
 	})
 	if err != nil {

@@ -62,13 +62,20 @@ func TestBudgetHolds(t *testing.T) {
 	if diff := cmp.Diff(h, got); diff != "" {
 		t.Errorf("hold (-want +got):\n%s", diff)
 	}
-	if err := s.DeleteBudgetHold(ctx, "acme"); err != nil {
+	// Only the hold placed at since is lifted: a newer one stays.
+	if err := s.DeleteBudgetHold(ctx, "acme", h.Since.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.BudgetHold(ctx, "acme"); !ok || err != nil {
+		t.Fatalf("another hold's lift removed it: %v %v", ok, err)
+	}
+	if err := s.DeleteBudgetHold(ctx, "acme", h.Since); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := s.BudgetHold(ctx, "acme"); ok || err != nil {
 		t.Fatalf("hold after delete: %v %v", ok, err)
 	}
-	if err := s.DeleteBudgetHold(ctx, "acme"); err != nil {
+	if err := s.DeleteBudgetHold(ctx, "acme", time.Time{}); err != nil {
 		t.Errorf("deleting no hold: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
 )
 
@@ -23,7 +24,7 @@ func newArchiveCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "archive",
-		Short: "List and verify the archives decommissioned tenants left",
+		Short: "List, verify, restore and purge the archives decommissioned tenants left",
 	}
 	cmd.PersistentFlags().StringVar(&db, "db", store.DefaultPath, "the executor's SQLite database")
 	list := &cobra.Command{
@@ -51,7 +52,9 @@ func newArchiveCmd() *cobra.Command {
 			return archiveVerify(cmd.Context(), cmd.OutOrStdout(), db, tenant)
 		},
 	}
-	cmd.AddCommand(list, verify)
+	cmd.AddCommand(list, verify,
+		newArchiveJobCmd(api.ActionRestore, "Recreate a decommissioned tenant from its archive, with the same uid and its files"),
+		newArchiveJobCmd(api.ActionPurge, "Delete an archive of a decommissioned tenant; its uid is freed with its last archive"))
 	return cmd
 }
 

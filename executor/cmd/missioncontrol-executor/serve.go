@@ -175,7 +175,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		},
 	}
 	reg := metrics.New()
-	stopUsage, err := startUsage(ctx, cfg, st, reg, logger)
+	stopUsage, err := startUsage(ctx, cfg, st, reg, logger, queue, auditLog)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,13 @@ func startHealth(ctx context.Context, cfg config.Config, st *store.Store, units 
 	mon := health.New(health.Options{
 		Config: cfg.Health, Store: st, Units: units,
 		UnitName: func(tenant string) string { return plan.GatewayUnit(cfg, tenant) },
-		Logger:   logger.With("component", "health"),
+		SuspendReason: func(ctx context.Context, tenant string) string {
+			if _, held, err := st.BudgetHold(ctx, tenant); err == nil && held {
+				return health.SuspendBudget
+			}
+			return ""
+		},
+		Logger: logger.With("component", "health"),
 	})
 	if err := reg.Register(mon); err != nil {
 		return nil, fmt.Errorf("register health metrics: %w", err)
