@@ -42,7 +42,7 @@ type fixture struct {
 	root    string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	root := t.TempDir()
 	cfg := config.Default()
