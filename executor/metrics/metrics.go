@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,19 +23,62 @@ const Path = "/metrics"
 // concurrent use.
 type Registry struct {
 	reg *prometheus.Registry
+
+	mu         sync.Mutex
+	collectors []prometheus.Collector // what Names describes
 }
 
 // New returns a registry holding the Go runtime and process collectors.
 func New() *Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &Registry{reg: reg}
+	r := &Registry{reg: reg}
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := r.Register(c); err != nil {
+			panic(err) // two fixed collectors in a fresh registry cannot clash
+		}
+	}
+	return r
 }
 
 // Register adds a collector. It fails if the collector's descriptors clash
 // with registered ones (prometheus.AlreadyRegisteredError and friends).
 func (r *Registry) Register(c prometheus.Collector) error {
-	return r.reg.Register(c)
+	if err := r.reg.Register(c); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.collectors = append(r.collectors, c)
+	r.mu.Unlock()
+	return nil
+}
+
+// fqName is the name in a Desc's String(), the only place client_golang
+// shows it.
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// Names lists, sorted, every metric name the registered collectors
+// describe: what /metrics can show, including the per-tenant metrics that
+// appear only once a tenant has data. Dashboards are checked against it.
+func (r *Registry) Names() []string {
+	r.mu.Lock()
+	cs := append([]prometheus.Collector(nil), r.collectors...)
+	r.mu.Unlock()
+	seen := map[string]bool{}
+	for _, c := range cs {
+		ch := make(chan *prometheus.Desc)
+		go func() { c.Describe(ch); close(ch) }()
+		for d := range ch {
+			if m := fqName.FindStringSubmatch(d.String()); m != nil {
+				seen[m[1]] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Gatherer is the registry as a prometheus.Gatherer, for tests.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,5 +69,27 @@ func TestServe(t *testing.T) {
 	}
 	if _, err := metrics.Listen("0.0.0.0:0", reg); !errors.Is(err, metrics.ErrNotLoopback) {
 		t.Errorf("Listen on every interface = %v, want ErrNotLoopback", err)
+	}
+}
+
+// TestNames lists what collectors describe, with or without samples yet.
+func TestNames(t *testing.T) {
+	t.Parallel()
+	reg := metrics.New()
+	empty := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "missioncontrol_test_ratio", Help: "No tenant yet."}, []string{"tenant"})
+	if err := reg.Register(empty); err != nil {
+		t.Fatal(err)
+	}
+	names := reg.Names()
+	for _, want := range []string{"missioncontrol_test_ratio", "go_goroutines", "process_cpu_seconds_total"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("Names() lacks %s: %v", want, names)
+		}
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("Names() not sorted: %v", names)
+	}
+	if err := reg.Register(empty); err == nil || len(reg.Names()) != len(names) {
+		t.Errorf("a refused registration changed Names: err %v", err)
 	}
 }
