@@ -70,6 +70,36 @@ func TestRestoreAndPurge(t *testing.T) {
 		t.Errorf("restore of an unknown archive: %v", err)
 	}
 
+	// a restore that fails midway (no room for the home) leaves the tenant
+	// decommissioned, so it is retried as a restore
+	h.Run(t, "mkdir", "/srv/missioncontrol/tenants/vandelay")
+	h.Run(t, "mount", "-t", "tmpfs", "-o", "size=4k", "full", "/srv/missioncontrol/tenants/vandelay")
+	rp := e.c.mustPlan(restoreOf("vandelay.tar.gz"))
+	j, err := e.c.submit(restoreOf("vandelay.tar.gz"), rp.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = e.c.wait(j.ID); j.State != api.JobFailed || !strings.Contains(j.Error, "restore /srv/missioncontrol/tenants/vandelay") {
+		t.Fatalf("restore onto a full disk: %s %q", j.State, j.Error)
+	}
+	var half api.Tenant
+	if err := e.c.do("GET", api.PathTenants+"/"+name, nil, &half); err != nil || half.Status == api.TenantActive {
+		t.Errorf("a failed restore left the tenant %s (%v)", half.Status, err)
+	}
+	h.Run(t, "umount", "/srv/missioncontrol/tenants/vandelay")
+	var retry api.Job
+	if err := e.c.do("POST", api.PathJobs+"/"+j.ID+"/retry", nil, &retry); err != nil {
+		t.Fatalf("retry the failed restore: %v", err)
+	}
+	if r := e.c.wait(retry.ID); r.State != api.JobSucceeded {
+		t.Fatalf("retried restore: %s %q", r.State, r.Error)
+	}
+	if after := tenantFiles(t, h, name); after != before {
+		t.Errorf("files after the retried restore differ:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
+	// destroyed again, and restored with the CLI
+	e.c.apply(destroy)
 	out, err := cli("archive", "restore", "vandelay.tar.gz")
 	if err != nil {
 		t.Fatalf("archive restore: %v\n%s", err, out)
@@ -111,9 +141,9 @@ func TestRestoreAndPurge(t *testing.T) {
 		t.Errorf("purge of an unknown archive: %v %s", err, out)
 	}
 
-	// decommissioned again, both archives can be purged
+	// decommissioned again, all three archives can be purged
 	e.c.apply(destroy)
-	for _, a := range []string{"vandelay.tar.gz", "/var/lib/missioncontrol/archives/vandelay-1.tar.gz"} {
+	for _, a := range []string{"vandelay.tar.gz", "/var/lib/missioncontrol/archives/vandelay-1.tar.gz", "vandelay-2.tar.gz"} {
 		if out, err := cli("archive", "purge", a); err != nil || !strings.Contains(out, "remove /var/lib/missioncontrol/archives/") {
 			t.Fatalf("archive purge %s: %v\n%s", a, err, out)
 		}

@@ -30,14 +30,23 @@ func (q *Queue) recordArchive(ctx context.Context, jobID, tenant string, res *pl
 }
 
 // finishArchive records what a restore or purge did to its archive: a
-// restore is audited with the archive it came from (the archive stays, and
-// so does the uid); a purge removes the archive's registry entry, which
-// frees the tenant's uid with its last archive.
+// restored tenant is registered live (until then it stayed decommissioned,
+// so a failed restore is retried as one) and audited with the archive it
+// came from (the archive stays, and so does the uid); a purge removes the
+// archive's registry entry, which frees the tenant's uid with its last
+// archive.
 func (q *Queue) finishArchive(ctx context.Context, jobID, tenant string, res *plan.Result) error {
 	switch {
 	case res.Restore != nil:
-		a := res.Restore
-		_, err := q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: tenant, JobID: jobID, Outcome: "restored",
+		a, rec := res.Restore, res.Record
+		rec.Decommissioned, rec.LastJobID, rec.UpdatedAt = false, jobID, q.now()
+		q.alloc.Lock()
+		err := q.store.PutTenant(ctx, rec)
+		q.alloc.Unlock()
+		if err != nil {
+			return fmt.Errorf("register the restored tenant: %w", err)
+		}
+		_, err = q.record(ctx, audit.Record{Type: "result", Actor: "executor", Tenant: tenant, JobID: jobID, Outcome: "restored",
 			Data: mustJSON(map[string]any{"archive": a.Path, "sha256": a.SHA256, "uid": res.Plan.Allocation.UID})})
 		return err
 	case res.Purge != nil:

@@ -49,7 +49,7 @@ func (p *Planner) archiveOf(ctx context.Context, tenant, id string) (store.Archi
 // configuration directory extracted with their ownership, then whatever
 // else its archived desired state needs (units, drop-ins, sudoers), exactly
 // as an apply of that state would. The tenant is registered again as it
-// was archived.
+// was archived, and is live once the job's steps all succeeded.
 func (p *Planner) restore(ctx context.Context, name, id string, rec store.TenantRecord, registered bool) (*Result, error) {
 	a, src, err := p.archiveOf(ctx, name, id)
 	if err != nil {
@@ -120,7 +120,9 @@ func (p *Planner) restore(ctx context.Context, name, id string, rec store.Tenant
 		at++
 	}
 	actions = append(actions[:at], append(extract, actions[at:]...)...)
-	rec.Decommissioned = false
+	// Registered before the steps (reserving the ids) but decommissioned
+	// until they all succeeded, so a failed restore is retried as a restore.
+	rec.Decommissioned = true
 	res, err := p.finish(pol, name, desired, alloc, actions, paths, obs, rec, false, nil)
 	if err != nil {
 		return nil, err
