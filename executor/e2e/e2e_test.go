@@ -106,7 +106,10 @@ func (c *apiClient) submit(req api.PlanRequest, digest string) (api.Job, error) 
 
 func (c *apiClient) wait(id string) api.Job {
 	c.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	// Longer than a real gateway's ready_timeout (120 s), so that a slow
+	// start on a loaded machine ends as the job's own failure, with the
+	// unit's status, rather than as this wait's.
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		var j api.Job
 		if err := c.do("GET", api.PathJobs+"/"+id, nil, &j); err != nil {
@@ -116,7 +119,7 @@ func (c *apiClient) wait(id string) api.Job {
 			return j
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("job %s still %s", id, j.State)
+			c.t.Fatalf("job %s still %s; events: %+v", id, j.State, j.Events)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
