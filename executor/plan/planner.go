@@ -256,6 +256,9 @@ func validateRequest(req api.PlanRequest) error {
 			if c.Kind == api.ObjectTenant && len(req.Changes) != 1 {
 				return bad("decommissioning a tenant must be the only change of its plan")
 			}
+			if err := validDestroyName(field, c); err != nil {
+				return err
+			}
 		case api.ActionRestore, api.ActionPurge:
 			if c.Kind != api.ObjectTenant || len(req.Changes) != 1 {
 				return bad(fmt.Sprintf("%s applies to a tenant and must be the only change of its plan", c.Action))
@@ -275,6 +278,23 @@ func validateRequest(req api.PlanRequest) error {
 			return &api.Error{Code: api.CodeInvalidRequest, Field: "service.kind", Value: string(c.Service.Kind),
 				Message: "the only service kind is \"gateway\""}
 		}
+	}
+	return nil
+}
+
+var workspaceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+
+// validDestroyName refuses a workspace or service destroy whose name could
+// never have been applied, so such a request is an error rather than a
+// plan that quietly does nothing.
+func validDestroyName(field string, c api.Change) error {
+	switch {
+	case c.Kind == api.ObjectWorkspace && !workspaceName.MatchString(c.Name):
+		return &api.Error{Code: api.CodeInvalidRequest, Field: field + ".name", Value: c.Name,
+			Message: fmt.Sprintf("workspace to destroy %q must be a workspace name matching %s", c.Name, workspaceName)}
+	case c.Kind == api.ObjectService && c.Name != string(api.ServiceGateway):
+		return &api.Error{Code: api.CodeInvalidRequest, Field: field + ".name", Value: c.Name,
+			Message: fmt.Sprintf("service to destroy %q must be \"gateway\", the only service kind", c.Name)}
 	}
 	return nil
 }
@@ -371,6 +391,10 @@ func (p *Planner) allocate(ctx context.Context, rec store.TenantRecord, register
 		if owner, ok := reserved[port]; ok && owner != spec.Name {
 			return api.Allocation{}, &api.Error{Code: api.CodePolicyDenied, Field: "tenant.gateway_port", Rule: "ports.unique",
 				Value: fmt.Sprint(port), Message: fmt.Sprintf("gateway port %d is allocated to tenant %q", port, owner)}
+		}
+		if port < t.PortMin || port+4 > t.PortMax {
+			return api.Allocation{}, &api.Error{Code: api.CodePolicyDenied, Field: "tenant.gateway_port", Rule: "ports.range",
+				Value: fmt.Sprint(port), Message: fmt.Sprintf("gateway ports %d..%d are outside the executor's tenant ports %d..%d", port, port+4, t.PortMin, t.PortMax)}
 		}
 		if (port-t.PortMin)%t.PortStride != 0 {
 			return api.Allocation{}, &api.Error{Code: api.CodePolicyDenied, Field: "tenant.gateway_port", Rule: "ports.stride",

@@ -25,6 +25,22 @@ const (
 	MaxEnvKey         = 128
 	MaxEnvValue       = 4096
 	MaxWorkspaceModel = 256
+	MaxWorkspaces     = 100
+	MaxWorkspaceFiles = 100
+	MaxModelProviders = 16
+	MaxModels         = 64
+)
+
+// Bounds on resource limits, the same as the provider's validators: zero
+// means the executor's default, anything else must be a limit systemd can
+// enforce and the gateway can live with.
+const (
+	MinMemoryMaxMB     = 64
+	MaxMemoryMaxMB     = 1 << 20 // 1 TiB
+	MinCPUQuotaPercent = 1
+	MaxCPUQuotaPercent = 10000 // 100 cores
+	MinTasksMax        = 16
+	MaxTasksMax        = 65535
 )
 
 var (
@@ -55,12 +71,15 @@ const sudoSpecial = `,:=\#"`
 //     have base..base+4 inside ports;
 //   - uids.range: non-zero allocation.uid and allocation.gid are inside uids
 //     (zero means not allocated yet; Evaluate refuses uid 0 in steps);
+//   - model_providers: at most 16 providers of at most 64 models each;
+//   - limits: each limit is zero (the default) or within the bounds above;
 //   - sudo.commands: every sudo command is an absolute command line without
 //     wildcards or sudoers syntax, and matches a sudo.allow_commands pattern
 //     word for word;
-//   - workspaces.name, workspaces.model, workspaces.files: workspace names
-//     match ^[a-z][a-z0-9-]{0,30}$ and are unique; seeded file names are
-//     plain, visible, relative names;
+//   - workspaces.count, workspaces.name, workspaces.model, workspaces.files:
+//     at most 100 workspaces, whose names match ^[a-z][a-z0-9-]{0,30}$ and
+//     are unique, with at most 100 seeded files each under plain, visible,
+//     relative names;
 //   - services.environment: keys are identifiers, values single-line.
 //
 // The result is a typed nil when everything passes; do not assign it to an
@@ -71,7 +90,7 @@ func (p *Policy) CheckDesired(d api.Desired, a api.Allocation) *api.Error {
 	}
 	checks := []func(api.Desired, api.Allocation) *api.Error{
 		p.checkName, p.checkEnvironment, checkDisplay, checkLabels, p.checkPorts, p.checkUIDs,
-		p.checkSudo, checkWorkspaces, checkServices,
+		checkLimits, checkModelProviders, p.checkSudo, checkWorkspaces, checkServices,
 	}
 	for _, check := range checks {
 		if err := check(d, a); err != nil {
@@ -164,6 +183,25 @@ func (p *Policy) checkUIDs(_ api.Desired, a api.Allocation) *api.Error {
 	return nil
 }
 
+func checkLimits(d api.Desired, _ api.Allocation) *api.Error {
+	l := d.Tenant.Limits
+	for _, lim := range []struct {
+		field    string
+		value    int
+		min, max int
+	}{
+		{"tenant.limits.memory_max_mb", l.MemoryMaxMB, MinMemoryMaxMB, MaxMemoryMaxMB},
+		{"tenant.limits.cpu_quota_percent", l.CPUQuotaPercent, MinCPUQuotaPercent, MaxCPUQuotaPercent},
+		{"tenant.limits.tasks_max", l.TasksMax, MinTasksMax, MaxTasksMax},
+	} {
+		if lim.value != 0 && (lim.value < lim.min || lim.value > lim.max) {
+			return deny(lim.field, "limits", strconv.Itoa(lim.value), "%s must be 0 (the default) or %d..%d (got %d)",
+				lim.field, lim.min, lim.max, lim.value)
+		}
+	}
+	return nil
+}
+
 func (p *Policy) checkSudo(d api.Desired, _ api.Allocation) *api.Error {
 	cmds := d.Tenant.SudoCommands
 	if len(cmds) > MaxSudoCommands {
@@ -236,7 +274,26 @@ func (p *Policy) sudoAllowed(c string) bool {
 	return false
 }
 
+// checkModelProviders bounds how many providers and models a tenant
+// declares; their names and URLs are checked where they are rendered.
+func checkModelProviders(d api.Desired, _ api.Allocation) *api.Error {
+	mps := d.Tenant.ModelProviders
+	if len(mps) > MaxModelProviders {
+		return deny("tenant.model_providers", "model_providers", strconv.Itoa(len(mps)), "at most %d model providers are allowed", MaxModelProviders)
+	}
+	for i, mp := range mps {
+		if len(mp.Models) > MaxModels {
+			return deny(fmt.Sprintf("tenant.model_providers[%d].models", i), "model_providers", strconv.Itoa(len(mp.Models)),
+				"at most %d models per provider are allowed", MaxModels)
+		}
+	}
+	return nil
+}
+
 func checkWorkspaces(d api.Desired, _ api.Allocation) *api.Error {
+	if len(d.Workspaces) > MaxWorkspaces {
+		return deny("workspaces", "workspaces.count", strconv.Itoa(len(d.Workspaces)), "at most %d workspaces per tenant are allowed", MaxWorkspaces)
+	}
 	seen := map[string]bool{}
 	for i, w := range d.Workspaces {
 		prefix := fmt.Sprintf("workspaces[%d]", i)
@@ -250,6 +307,9 @@ func checkWorkspaces(d api.Desired, _ api.Allocation) *api.Error {
 				"model must be at most %d characters without control characters", MaxWorkspaceModel)
 		}
 		seen[w.Name] = true
+		if len(w.Files) > MaxWorkspaceFiles {
+			return deny(prefix+".files", "workspaces.files", strconv.Itoa(len(w.Files)), "at most %d seeded files per workspace are allowed", MaxWorkspaceFiles)
+		}
 		for _, name := range sortedKeys(w.Files) {
 			if !plainFileName(name) {
 				return deny(prefix+".files["+strconv.Quote(name)+"]", "workspaces.files", name,
