@@ -45,7 +45,7 @@ func New(ctx context.Context, socket string, key ed25519.PrivateKey) (*Driver, e
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: 256,
 	}
-	d := &Driver{http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, signer: api.Signer{Key: key}, Poll: 50 * time.Millisecond}
+	d := &Driver{http: &http.Client{Transport: tr, Timeout: 5 * time.Minute}, signer: api.Signer{Key: key}, Poll: 50 * time.Millisecond}
 	var info api.Info
 	if err := d.do(ctx, http.MethodGet, api.PathInfo, nil, &info); err != nil {
 		return nil, fmt.Errorf("executor info: %w", err)
@@ -116,6 +116,11 @@ func (d *Driver) Submit(ctx context.Context, req api.PlanRequest, digest string)
 	var j api.Job
 	err := d.do(ctx, http.MethodPost, api.PathJobs, api.SubmitRequest{PlanRequest: req, Digest: digest}, &j)
 	return j, err
+}
+
+// Get reads path (a GET route) into out.
+func (d *Driver) Get(ctx context.Context, path string, out any) error {
+	return d.do(ctx, http.MethodGet, path, nil, out)
 }
 
 // Job reads a job with its events.
