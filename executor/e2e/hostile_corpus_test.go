@@ -299,7 +299,7 @@ func hostileCorpus() []hostileCase {
 		"truncated": `{"tenant":"hzcase","changes":[`, "empty": ``, "BOM": "\ufeff{}", "single quotes": `{'tenant':'x'}`,
 		"deep nesting":  strings.Repeat("[", 20000) + strings.Repeat("]", 20000),
 		"unknown field": `{"tenant":"hzcase","changes":[],"owner":"root"}`, "comment": `{"tenant":"hzcase" /* x */}`,
-		"NaN":           `{"tenant":"hzcase","changes":[{"kind":"tenant","action":"apply","tenant":{"name":"hzcase","gateway_port":NaN}}]}`,
+		"NaN": `{"tenant":"hzcase","changes":[{"kind":"tenant","action":"apply","tenant":{"name":"hzcase","gateway_port":NaN}}]}`,
 	} {
 		raw("json", name, body, 400, api.CodeInvalidRequest, "request.json", "malformed JSON body")
 	}
