@@ -107,6 +107,21 @@ func TestLoad(t *testing.T) {
 		digest string
 	}
 	var subs []sub
+	// the tenant list (one systemctl for all units) reads them as the host has them
+	var list api.TenantList
+	if err := d.Get(ctx, api.PathTenants, &list); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]api.Tenant{}
+	for _, tn := range list.Tenants {
+		listed[tn.Name] = tn
+	}
+	for i := range applies {
+		tn := listed[appliedName(i)]
+		if tn.Status != api.TenantActive || len(tn.Units) != 1 || tn.Units[0].ActiveState != "active" || tn.Units[0].Unit != "missioncontrol-gateway@"+appliedName(i)+".service" {
+			t.Errorf("tenant list: %s is %s with units %+v", appliedName(i), tn.Status, tn.Units)
+		}
+	}
 	for i := range sameTenants {
 		for w := range perTenant {
 			req := api.PlanRequest{Tenant: appliedName(i), Changes: []api.Change{{Kind: api.ObjectWorkspace, Action: api.ActionApply,

@@ -18,6 +18,7 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/audit"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/plan"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/steps"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/store"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/trust"
 )
@@ -273,9 +274,20 @@ func (s *Server) handleListTenants(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// One systemctl for every tenant's unit, rather than one per tenant.
+	units := make([]string, 0, len(recs))
+	for _, rec := range recs {
+		units = append(units, plan.GatewayUnit(s.Planner.Config, rec.Name))
+	}
+	states, err := s.Planner.Host.UnitStates(r.Context(), units...)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx := steps.WithUnitStates(r.Context(), states)
 	out := api.TenantList{Tenants: []api.Tenant{}}
 	for _, rec := range recs {
-		t, err := s.observe(r.Context(), rec.Name)
+		t, err := s.observe(ctx, rec.Name)
 		if err != nil {
 			writeError(w, err)
 			return

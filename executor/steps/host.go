@@ -213,6 +213,9 @@ func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.
 	if len(units) == 0 {
 		return out, nil
 	}
+	if cached, ok := cachedUnitStates(ctx, units); ok {
+		return cached, nil
+	}
 	argv := append([]string{h.Commands.Systemctl, "show", "--property=Id,LoadState,ActiveState,SubState,UnitFileState,NRestarts,MainPID", "--"}, units...)
 	res, err := h.Runner.Run(ctx, argv)
 	if err != nil {
