@@ -136,6 +136,15 @@ func TestDebPackage(t *testing.T) {
 		t.Errorf("journal lacks the job's accepted (%v) and succeeded (%v) lines", sawRequest, sawJob)
 	}
 
+	// Upgrade in place (the same package again): postinst restarts the
+	// executor, which keeps the operator's configuration and policy and finds
+	// its tenants converged.
+	h.Run(t, "dpkg", "-i", inHost)
+	waitActive(t, h, unit)
+	if again := c.mustPlan(bootstrapChanges("debkeep")); len(again.Steps) != 0 {
+		t.Errorf("after the upgrade debkeep plans %q, want nothing", again.Summaries())
+	}
+
 	archive := "/var/lib/missioncontrol/archives/debgone.tar.gz"
 	before := h.Run(t, "sha256sum", archive, "/etc/missioncontrol/tenants/debkeep/gateway.env")
 
