@@ -85,3 +85,17 @@ approvals {
   staging     = 1
   production  = 2
 }
+
+# Budget suspensions. A tenant whose budget says action = "suspend" and who
+# spent its monthly budget is suspended by the executor itself (gateway
+# stopped, account locked, files kept) only when this allows it; without the
+# block, or with suspend = false, breaches are only audited and counted and
+# the refused suspension is audited under rule budget.suspend. approvals is
+# how many distinct approvers the suspension job needs (omitted: the
+# tenant's environment's number above); 0 lets it run at once, as a spent
+# budget calls for. Resuming the tenant (a plan with the budget raised, or
+# a new month) is an ordinary change with the environment's approvals.
+budget {
+  suspend   = true
+  approvals = 0
+}

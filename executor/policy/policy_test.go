@@ -102,6 +102,14 @@ func TestExample(t *testing.T) {
 	if d != nil {
 		t.Errorf("CheckDesired(acme) = %v", d)
 	}
+	// Budget suspensions are allowed and run without approvals, even in
+	// production (which needs 2 for a change).
+	if b := p.BudgetSuspend(); !b.Allowed || b.Rule != policy.RuleBudgetSuspend {
+		t.Errorf("BudgetSuspend() = %+v, want allowed by %s", b, policy.RuleBudgetSuspend)
+	}
+	if n := p.BudgetApprovals(api.EnvProduction); n != 0 {
+		t.Errorf("BudgetApprovals(production) = %d, want 0", n)
+	}
 }
 
 func TestEvaluate(t *testing.T) {

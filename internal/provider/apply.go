@@ -414,6 +414,9 @@ func (d *providerData) modifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		}
 	}
 	p, err := d.dryRun(ctx, t, request)
+	if err == nil && p.BudgetHold != nil {
+		addBudgetHold(&resp.Diagnostics, t, p.BudgetHold)
+	}
 	switch {
 	case err != nil && api.IsCode(err, api.CodeNotFound) && t.kind != api.ObjectTenant && req.State.Raw.IsNull():
 		// The tenant is created in the same apply; the executor can plan
@@ -426,6 +429,18 @@ func (d *providerData) modifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	default:
 		plan.SetPlanned(p)
 	}
+}
+
+// addBudgetHold warns that the plan keeps the tenant suspended for its
+// budget: what it shows is what runs, but the gateway will not start.
+func addBudgetHold(diags *diag.Diagnostics, t target, h *api.BudgetHold) {
+	diags.AddAttributeWarning(path.Root("status"), "Tenant Suspended Over Budget",
+		fmt.Sprintf("The executor suspended tenant %q on %s because it spent $%.2f of its $%.2f monthly budget in %s (UTC). "+
+			"This plan of %s keeps it suspended, whatever suspended says.\n\n"+
+			"It is resumed by an applied plan of the tenant once its budget is no longer exceeded: raise budget.monthly_usd "+
+			"above the month's spend, set budget.action = \"alert\", or wait for the next UTC month; the resume needs the "+
+			"approvals the host's policy requires.",
+			t.tenant, h.Since.UTC().Format(time.RFC3339), h.SpentUSD, h.LimitUSD, h.Month, t))
 }
 
 // existsOnHost reports whether the object t names exists on the host: a

@@ -153,15 +153,15 @@ func attributePath(kind api.ObjectKind, field string) (path.Path, bool) {
 	key, index, hasKey := subscript(rest)
 
 	switch {
-	case kind == api.ObjectTenant && attr == "limits" && hasKey && index < 0:
-		return path.Root("limits").AtName(key), true
+	case kind == api.ObjectTenant && (attr == "limits" || attr == "budget") && hasKey && index < 0:
+		return path.Root(attr).AtName(key), true
 	case kind == api.ObjectTenant && attr == "sudo_commands" && hasKey && index >= 0:
 		return path.Root(attr).AtListIndex(index), true
 	case (kind == api.ObjectTenant && attr == "labels" ||
 		kind == api.ObjectWorkspace && attr == "files" ||
 		kind == api.ObjectService && attr == "environment") && hasKey && index < 0:
 		return path.Root(attr).AtMapKey(key), true
-	case kind == api.ObjectTenant && slices.Contains([]string{"name", "display_name", "environment", "labels", "gateway_port", "limits", "suspended", "sudo_commands"}, attr),
+	case kind == api.ObjectTenant && slices.Contains([]string{"name", "display_name", "environment", "labels", "gateway_port", "limits", "budget", "suspended", "sudo_commands"}, attr),
 		kind == api.ObjectWorkspace && slices.Contains([]string{"name", "model", "files"}, attr),
 		kind == api.ObjectService && slices.Contains([]string{"kind", "enabled", "environment"}, attr):
 		return path.Root(attr), true

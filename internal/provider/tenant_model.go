@@ -23,6 +23,7 @@ type TenantResourceModel struct {
 	Suspended    types.Bool   `tfsdk:"suspended"`
 	GatewayPort  types.Int64  `tfsdk:"gateway_port"`
 	Limits       types.Object `tfsdk:"limits"`
+	Budget       types.Object `tfsdk:"budget"`
 	SudoCommands types.List   `tfsdk:"sudo_commands"`
 	// ModelProviders is a list of ModelProviderModel.
 	ModelProviders types.List     `tfsdk:"model_providers"`
@@ -55,6 +56,26 @@ var limitsAttrTypes = map[string]attr.Type{
 	"cpu_quota_percent": types.Int64Type,
 	"tasks_max":         types.Int64Type,
 }
+
+// BudgetModel is the tenant's budget attribute.
+type BudgetModel struct {
+	MonthlyUSD       types.Float64 `tfsdk:"monthly_usd"`
+	SoftLimitPercent types.Int64   `tfsdk:"soft_limit_percent"`
+	Action           types.String  `tfsdk:"action"`
+}
+
+var budgetAttrTypes = map[string]attr.Type{
+	"monthly_usd":        types.Float64Type,
+	"soft_limit_percent": types.Int64Type,
+	"action":             types.StringType,
+}
+
+// Budget defaults. Spec reads the configuration, where the schema's defaults
+// are not applied yet, so it fills them in itself.
+const (
+	defaultSoftLimitPercent = 80
+	defaultBudgetAction     = api.BudgetAlert
+)
 
 // ModelProviderModel is one element of model_providers.
 type ModelProviderModel struct {
@@ -143,6 +164,17 @@ func (m TenantResourceModel) Spec(ctx context.Context) (api.TenantSpec, diag.Dia
 			TasksMax:        int(l.TasksMax.ValueInt64()),
 		}
 	}
+	if !m.Budget.IsNull() && !m.Budget.IsUnknown() {
+		var b BudgetModel
+		diags.Append(m.Budget.As(ctx, &b, basetypes.ObjectAsOptions{})...)
+		spec.Budget = &api.Budget{MonthlyUSD: b.MonthlyUSD.ValueFloat64(), SoftLimitPercent: defaultSoftLimitPercent, Action: defaultBudgetAction}
+		if !b.SoftLimitPercent.IsNull() && !b.SoftLimitPercent.IsUnknown() {
+			spec.Budget.SoftLimitPercent = int(b.SoftLimitPercent.ValueInt64())
+		}
+		if !b.Action.IsNull() && !b.Action.IsUnknown() {
+			spec.Budget.Action = api.BudgetAction(b.Action.ValueString())
+		}
+	}
 	return spec, diags
 }
 
@@ -227,6 +259,7 @@ func (m *TenantResourceModel) SetFrom(t *api.Tenant) {
 		m.Labels = stringMap(d.Labels, m.Labels)
 		m.Suspended = types.BoolValue(d.Suspended)
 		m.Limits = limitsValue(d.Limits, m.Limits)
+		m.Budget = budgetValue(d.Budget)
 		m.SudoCommands = stringListOrNull(d.SudoCommands, m.SudoCommands)
 		m.GatewayPort = int64OrNull(d.GatewayPort)
 		m.Cron = types.BoolValue(d.Cron)
@@ -283,6 +316,18 @@ func limitsValue(l api.Limits, prior types.Object) types.Object {
 		"memory_max_mb":     int64OrNull(l.MemoryMaxMB),
 		"cpu_quota_percent": int64OrNull(l.CPUQuotaPercent),
 		"tasks_max":         int64OrNull(l.TasksMax),
+	})
+}
+
+// budgetValue converts a registered budget for state; no budget is null.
+func budgetValue(b *api.Budget) types.Object {
+	if b == nil {
+		return types.ObjectNull(budgetAttrTypes)
+	}
+	return types.ObjectValueMust(budgetAttrTypes, map[string]attr.Value{
+		"monthly_usd":        types.Float64Value(b.MonthlyUSD),
+		"soft_limit_percent": types.Int64Value(int64(b.SoftLimitPercent)),
+		"action":             types.StringValue(string(b.Action)),
 	})
 }
 

@@ -17,6 +17,7 @@ func nullTenant(name string) TenantResourceModel {
 		ID: types.StringValue(name), Name: types.StringValue(name),
 		DisplayName: types.StringNull(), Environment: types.StringNull(), Labels: types.MapNull(types.StringType),
 		Suspended: types.BoolNull(), GatewayPort: types.Int64Null(), Limits: types.ObjectNull(limitsAttrTypes),
+		Budget:       types.ObjectNull(budgetAttrTypes),
 		SudoCommands: types.ListNull(types.StringType), UnixUser: types.StringNull(), UID: types.Int64Null(),
 		GID: types.Int64Null(), Home: types.StringNull(), StateDir: types.StringNull(), UnitName: types.StringNull(),
 		Status: types.StringNull(), LastJobID: types.StringNull(), PlannedSteps: types.ListNull(types.StringType),
@@ -205,5 +206,59 @@ func TestTenantModelProvidersAndKeys(t *testing.T) {
 	same := []api.ModelProvider{{Name: "fake", BaseURL: "http://x/v1", API: "openai-completions", Models: []api.Model{{ID: "m"}}}}
 	if got := modelProvidersValue(same, prior); !got.Equal(prior) {
 		t.Errorf("refresh replaced an equal configured value: %v", got)
+	}
+}
+
+// budgetObject is a budget attribute as configured; null arguments are
+// attributes left out.
+func budgetObject(usd types.Float64, soft types.Int64, action types.String) types.Object {
+	return types.ObjectValueMust(budgetAttrTypes, map[string]attr.Value{"monthly_usd": usd, "soft_limit_percent": soft, "action": action})
+}
+
+func TestTenantBudget(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		config types.Object
+		want   *api.Budget
+	}{
+		"none": {types.ObjectNull(budgetAttrTypes), nil},
+		"full": {budgetObject(types.Float64Value(250.5), types.Int64Value(90), types.StringValue("suspend")),
+			&api.Budget{MonthlyUSD: 250.5, SoftLimitPercent: 90, Action: api.BudgetSuspend}},
+		// The configuration, which Spec reads, does not hold the schema's
+		// defaults: Spec sends them, so the executor registers what the
+		// plan shows.
+		"defaults": {budgetObject(types.Float64Value(10), types.Int64Null(), types.StringNull()),
+			&api.Budget{MonthlyUSD: 10, SoftLimitPercent: defaultSoftLimitPercent, Action: defaultBudgetAction}},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m := nullTenant("acme")
+			m.Environment = types.StringValue("development")
+			m.Budget = tc.config
+			spec, diags := m.Spec(context.Background())
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			if diff := cmp.Diff(tc.want, spec.Budget); diff != "" {
+				t.Fatalf("spec budget (-want +got):\n%s", diff)
+			}
+			// Read: the registered budget comes back as the plan had it,
+			// defaults filled in, so a refresh shows no diff.
+			got := nullTenant("acme")
+			got.SetFrom(&api.Tenant{Name: "acme", Registered: true, Status: api.TenantSuspendedBudget,
+				Desired: api.Desired{Tenant: spec}, BudgetHold: &api.BudgetHold{Month: "2026-12", SpentUSD: 300, LimitUSD: 250.5}})
+			want := tc.config
+			if tc.want != nil {
+				want = budgetObject(types.Float64Value(tc.want.MonthlyUSD), types.Int64Value(int64(tc.want.SoftLimitPercent)),
+					types.StringValue(string(tc.want.Action)))
+			}
+			if !got.Budget.Equal(want) {
+				t.Errorf("budget after read = %v, want %v", got.Budget, want)
+			}
+			if got.Status.ValueString() != "suspended (budget)" {
+				t.Errorf("status after read = %v, want suspended (budget)", got.Status)
+			}
+		})
 	}
 }

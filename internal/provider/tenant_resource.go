@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
@@ -14,8 +15,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -132,6 +135,42 @@ func (r *TenantResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 							"Defaults to the executor's default.",
 						Optional:   true,
 						Validators: []validator.Int64{int64validator.Between(16, 65535)},
+					},
+				},
+			},
+			"budget": schema.SingleNestedAttribute{
+				MarkdownDescription: "The tenant's monthly model budget in USD, counted over the UTC calendar month from " +
+					"OpenClaw's own cost records (`month_to_date_usd`). The executor checks it after every usage ingestion " +
+					"pass: at `soft_limit_percent` it records a soft breach (an audit event and the " +
+					"`missioncontrol_budget_breaches_total` metric), at 100% a hard breach. With `action = \"suspend\"` a " +
+					"hard breach also suspends the tenant through an audited job, if the host's policy allows it (rule " +
+					"`budget.suspend`, policy block `budget { suspend = true }`); `status` then reads `suspended (budget)` " +
+					"and the tenant stays suspended, whatever `suspended` says, until a plan finds its budget no longer " +
+					"exceeded (raised above the spend, `action = \"alert\"`, or a new month) and that plan is applied with " +
+					"the approvals the policy requires. Defaults to no budget.",
+				Optional: true,
+				Attributes: map[string]schema.Attribute{
+					"monthly_usd": schema.Float64Attribute{
+						MarkdownDescription: "The budget in USD per UTC calendar month, greater than 0 and at most 1e9. Required.",
+						Required:            true,
+						Validators:          []validator.Float64{budgetUSDValidator{}},
+					},
+					"soft_limit_percent": schema.Int64Attribute{
+						MarkdownDescription: fmt.Sprintf("The share of `monthly_usd` where a soft breach is recorded, between 1 and 100. "+
+							"Defaults to `%d`.", defaultSoftLimitPercent),
+						Optional:   true,
+						Computed:   true,
+						Default:    int64default.StaticInt64(defaultSoftLimitPercent),
+						Validators: []validator.Int64{int64validator.Between(1, 100)},
+					},
+					"action": schema.StringAttribute{
+						MarkdownDescription: "What a hard breach does: `alert` records it only; `suspend` also suspends the " +
+							"tenant (its gateway stops, its account is locked, its files stay) when the host's policy allows " +
+							"budget suspensions, else the denial is audited. Defaults to `" + string(defaultBudgetAction) + "`.",
+						Optional:   true,
+						Computed:   true,
+						Default:    stringdefault.StaticString(string(defaultBudgetAction)),
+						Validators: []validator.String{stringvalidator.OneOf(string(api.BudgetAlert), string(api.BudgetSuspend))},
 					},
 				},
 			},
@@ -253,7 +292,8 @@ func (r *TenantResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: "The tenant as the executor observed it at the last refresh: `active`, `suspended`, " +
-					"`degraded` (a unit failed or is not running), `drifted` (the host differs from the desired state) or `absent`.",
+					"`suspended (budget)` (the executor suspended it for spending its `budget`), `degraded` (a unit failed " +
+					"or is not running), `drifted` (the host differs from the desired state) or `absent`.",
 				Computed: true,
 			},
 			"month_to_date_usd": schema.Float64Attribute{

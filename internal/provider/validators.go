@@ -150,3 +150,29 @@ func (absoluteCommandValidator) ValidateString(_ context.Context, req validator.
 			fmt.Sprintf("%q contains a newline or NUL; give one command per list element.", cmd))
 	}
 }
+
+// maxBudgetUSD is the largest monthly budget the executor accepts.
+const maxBudgetUSD = 1e9
+
+// budgetUSDValidator accepts a monthly budget the executor accepts: more
+// than 0 and at most maxBudgetUSD. float64validator has no strict lower
+// bound, and a budget of 0 would suspend a tenant before its first turn.
+type budgetUSDValidator struct{}
+
+func (budgetUSDValidator) Description(context.Context) string {
+	return fmt.Sprintf("value must be greater than 0 and at most %g", float64(maxBudgetUSD))
+}
+
+func (v budgetUSDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v budgetUSDValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if usd := req.ConfigValue.ValueFloat64(); !(usd > 0) || usd > maxBudgetUSD { // +Inf too
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Budget",
+			fmt.Sprintf("Attribute %s %s, got: %g. Give the monthly budget in USD, e.g. 200.", req.Path, v.Description(ctx), usd))
+	}
+}

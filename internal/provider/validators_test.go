@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -118,6 +119,37 @@ func TestStringValidators(t *testing.T) {
 			}
 			if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics[0].Detail(), tc.wantError) {
 				t.Errorf("diagnostics = %v, want an error containing %q", resp.Diagnostics, tc.wantError)
+			}
+		})
+	}
+}
+
+func TestBudgetUSDValidator(t *testing.T) {
+	t.Parallel()
+	testCases := map[string]struct {
+		value     types.Float64
+		wantError bool
+	}{
+		"a cent":   {types.Float64Value(0.01), false},
+		"largest":  {types.Float64Value(1e9), false},
+		"zero":     {types.Float64Value(0), true},
+		"negative": {types.Float64Value(-5), true},
+		"too big":  {types.Float64Value(1e9 + 1), true},
+		"infinite": {types.Float64Value(math.Inf(1)), true},
+		"null":     {types.Float64Null(), false},
+		"unknown":  {types.Float64Unknown(), false},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			resp := &validator.Float64Response{}
+			budgetUSDValidator{}.ValidateFloat64(context.Background(),
+				validator.Float64Request{Path: path.Root("budget").AtName("monthly_usd"), ConfigValue: tc.value}, resp)
+			if resp.Diagnostics.HasError() != tc.wantError {
+				t.Fatalf("diagnostics = %v, want error %t", resp.Diagnostics, tc.wantError)
+			}
+			if tc.wantError && !strings.Contains(resp.Diagnostics[0].Detail(), "budget.monthly_usd value must be greater than 0") {
+				t.Errorf("detail %q does not name the attribute and the rule", resp.Diagnostics[0].Detail())
 			}
 		})
 	}
