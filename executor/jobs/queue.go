@@ -118,6 +118,7 @@ func (q *Queue) Recover(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("mark job %s interrupted: %w", j.ID, err)
 		}
 		q.event(ctx, j.ID, api.Event{Type: api.EventJobState, Step: -1, Message: msg})
+		q.log.WarnContext(jobContext(ctx, j.ID, j.Tenant, ""), "job interrupted", "was", j.State)
 	}
 	return len(stale), nil
 }
