@@ -203,6 +203,18 @@ func hostileCorpus() []hostileCase {
 		providers = append(providers, api.ModelProvider{Name: fmt.Sprintf("p%d", i), BaseURL: "http://127.0.0.1:1/v1", API: "openai-completions", Models: []api.Model{{ID: "m"}}})
 	}
 	denied("providers", "17 providers", spec(func(s *api.TenantSpec) { s.ModelProviders = providers }), "model_providers", "at most 16 model providers")
+	for name, tc := range map[string]struct {
+		keys map[string]string
+		want string
+	}{
+		"api key of a bad provider name": {map[string]string{"fake\nEVIL": "k"}, "must match"},
+		"empty api key":                  {map[string]string{"fake": ""}, "must not be empty"},
+		"api key with a newline":         {map[string]string{"fake": "sk-1\nMISSIONCONTROL_X=1"}, "must not contain a newline"},
+	} {
+		r := tenant(mp(func(*api.ModelProvider) {}))
+		r.Changes[0].APIKeys = tc.keys
+		invalid("providers", name, r, tc.want)
+	}
 	for _, h := range []string{"forever", "1y", "-1m", "30m; rm -rf /", "${HOME}", "30m\n", "1000000000h"} {
 		invalid("heartbeat", fmt.Sprintf("heartbeat %q", h), tenant(spec(func(s *api.TenantSpec) { s.HeartbeatEvery = h })), "must be a duration")
 	}
