@@ -95,6 +95,9 @@ func TestCrashAtEveryStep(t *testing.T) {
 		refPlans = append(refPlans, ids.normalizeAll(p.Summaries()))
 		refViews = append(refViews, viewOf(t, h, ids))
 	}
+	if n := checkArchived(t, e, ref); n != 0 {
+		t.Fatalf("the uninterrupted decommission left %d unrecorded archives", n)
+	}
 	if refViews[len(refViews)-1].onDisk() {
 		t.Fatalf("after decommission the reference tenant still has:\n%s", refViews[len(refViews)-1])
 	}
@@ -119,6 +122,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 		strings.Join(stepCounts(refPlans), "/"))
 
 	covered := 0
+	var unrecorded []string // tenants with an archive on disk but not in the registry
 	for n := range most {
 		name := fmt.Sprintf("crash-%02d", n)
 		var ids tenantIDs
@@ -167,7 +171,9 @@ func TestCrashAtEveryStep(t *testing.T) {
 					name, op.name, n, d)
 			}
 			if i == len(lifecycle)-1 {
-				checkArchived(t, e, name)
+				if n := checkArchived(t, e, name); n > 0 {
+					unrecorded = append(unrecorded, name)
+				}
 			}
 		}
 	}
@@ -180,6 +186,10 @@ func TestCrashAtEveryStep(t *testing.T) {
 	}
 	t.Logf("crash sweep: %d kill points covered (%s), each interrupted, retried and converged, in %v",
 		covered, mode, time.Since(start).Round(time.Second))
+	// A crash after the archive is written and before it is recorded leaves
+	// it on disk, unrecorded; the retry writes and records another. Nothing
+	// is lost, but the first copy is not listed.
+	t.Logf("crash sweep: %d tenants kept an archive on disk that the registry does not list: %v", len(unrecorded), unrecorded)
 }
 
 // bootFaulty boots a host whose executor is built with fault injection and
@@ -367,8 +377,9 @@ func checkNothingLost(t *testing.T, h *testhost.Host, name string, before map[st
 }
 
 // checkArchived: after a decommission the tenant has a recorded archive,
-// whose checksum matches the file and which holds the precious file.
-func checkArchived(t *testing.T, e *env, name string) {
+// whose checksum matches the file and which holds the precious file. It
+// returns how many of the tenant's archives on disk are not recorded.
+func checkArchived(t *testing.T, e *env, name string) int {
 	t.Helper()
 	var list api.ArchiveList
 	if err := e.c.do("GET", api.PathArchives+"?tenant="+name, nil, &list); err != nil {
@@ -386,7 +397,9 @@ func checkArchived(t *testing.T, e *env, name string) {
 		if got != "precious "+name+"\n" {
 			t.Fatalf("%s: archive %s holds %q", name, a.Path, got)
 		}
+		delete(files, filepath.Base(a.Path))
 	}
+	return len(files)
 }
 
 // tenantIDs are what legitimately differs between two tenants that went
