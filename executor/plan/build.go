@@ -46,8 +46,10 @@ func (p *Planner) observe(ctx context.Context, tenant string) (*observation, err
 	obs := &observation{users: users, groups: groups, expiry: expiry, units: units, listening: listeningPorts()}
 	if units[unit].ActiveState == "active" {
 		l := NewLayout(p.Config, tenant)
+		// The files the gateway reads when it starts. Not the limits
+		// drop-in: systemd applies it to the running unit on daemon-reload.
 		files := []steps.Anchor{l.inHome(l.ConfigFile), l.configAnchor(l.EnvFile), l.configAnchor(l.TokenFile),
-			l.configAnchor(l.CredentialsFile), l.unitAnchor(l.DropInDir + "/limits.conf")}
+			l.configAnchor(l.CredentialsFile)}
 		if obs.gateway, err = p.Host.UnitFreshness(ctx, unit, files); err != nil {
 			return nil, err
 		}
@@ -221,7 +223,10 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	// The drop-in is the only per-tenant unit file (the template is host
 	// infrastructure the executor installs at start-up, shared by every
 	// tenant, so no tenant's plan depends on it). systemd caches units it
-	// was asked about, so a changed drop-in always needs a reload.
+	// was asked about, so a changed drop-in always needs a reload; and the
+	// drop-in holds only resource limits (MemoryMax, CPUQuota, TasksMax),
+	// which the reload applies to the running gateway's cgroup, so it needs
+	// no restart.
 	if unitFilesChanged {
 		out = append(out, objectOf("tenant", steps.DaemonReload(h, "the tenant's unit drop-in changed")))
 	} else if obs.gateway.NeedReload {
@@ -241,7 +246,7 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 	switch {
 	case gw != nil && gw.Enabled && !d.Tenant.Suspended:
 		object, act := "service:gateway", steps.EnableUnit(h, l.Unit, st)
-		if act == nil && (configChanged || envChanged || tokenChanged || credsChanged || unitFilesChanged || stale) {
+		if act == nil && (configChanged || envChanged || tokenChanged || credsChanged || stale) {
 			// A restart is caused by the tenant's files; a plan of a change
 			// that rewrites them (a workspace added to openclaw.json, say)
 			// carries it as a caused step.

@@ -34,7 +34,8 @@ func (activeRunner) Run(_ context.Context, argv []string) (steps.Result, error) 
 
 // The plan of a change to one mutable attribute of a converged tenant lists
 // exactly the step kinds it needs, and a restart of the gateway only when a
-// file the gateway reads at start, or its unit, changes. The same cases
+// file the gateway reads at start changes (systemd applies the limits
+// drop-in on daemon-reload). The same cases
 // converge on a real host in e2e TestUpdateKinds.
 func TestPlanUpdateKinds(t *testing.T) {
 	if os.Getuid() != 0 {
@@ -146,7 +147,8 @@ approvals { development = 0 }
 		return api.PlanRequest{Tenant: "acme", Changes: []api.Change{{Kind: api.ObjectWorkspace, Action: api.ActionApply, Workspace: &w}}}
 	}
 	restart := "restart_unit tenant"
-	limits := []string{"install_unit tenant", "daemon_reload tenant", restart}
+	// systemd applies resource limits on daemon-reload: no restart
+	limits := []string{"install_unit tenant", "daemon_reload tenant"}
 	cases := map[string]struct {
 		req   api.PlanRequest
 		kinds []string
@@ -157,7 +159,7 @@ approvals { development = 0 }
 		"memory max":     {req: tenant(func(s *api.TenantSpec) { s.Limits.MemoryMaxMB = 2048 }), kinds: limits},
 		"cpu quota":      {req: tenant(func(s *api.TenantSpec) { s.Limits.CPUQuotaPercent = 150 }), kinds: limits},
 		"tasks max":      {req: tenant(func(s *api.TenantSpec) { s.Limits.TasksMax = 300 }), kinds: limits},
-		"limits removed": {req: tenant(func(s *api.TenantSpec) { s.Limits = api.Limits{} }), kinds: []string{"remove_file tenant", "daemon_reload tenant", restart}},
+		"limits removed": {req: tenant(func(s *api.TenantSpec) { s.Limits = api.Limits{} }), kinds: []string{"remove_file tenant", "daemon_reload tenant"}},
 		"gateway port":   {req: tenant(func(s *api.TenantSpec) { s.GatewayPort = 29900 }), kinds: []string{"ensure_file tenant", "ensure_file tenant", restart}},
 		"sudo commands": {req: tenant(func(s *api.TenantSpec) {
 			s.SudoCommands = []string{"/usr/bin/systemctl restart missioncontrol-gateway@acme.service"}
