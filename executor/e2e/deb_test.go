@@ -9,10 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/testhost"
@@ -97,6 +102,7 @@ func TestDebPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg = debMetricsConfig(t, cfg)
 	cfg = fmt.Appendf(cfg, "\nkey \"ops\" {\n  public_key = %q\n  roles      = [\"plan\", \"apply\"]\n}\n", api.FormatPublicKey(pub))
 	if err := os.WriteFile(filepath.Join(h.Share, "executor.hcl"), cfg, 0o600); err != nil {
 		t.Fatal(err)
@@ -117,6 +123,11 @@ func TestDebPackage(t *testing.T) {
 	if got := strings.TrimSpace(h.Run(t, "systemctl", "is-active", "missioncontrol-gateway@debkeep.service")); got != "active" {
 		t.Fatalf("gateway of debkeep is %q", got)
 	}
+
+	// The dashboard's per-tenant health and executor metrics are on the
+	// running executor's /metrics (TestDashboardMetrics checks every name
+	// against the registry, including usage and budget ones that need data).
+	checkDashboardLive(t, h)
 
 	// Structured logs: the job's lines in the journal name job, tenant and
 	// the request that submitted it.
@@ -195,4 +206,69 @@ func exitStderr(err error) string {
 		return string(ee.Stderr)
 	}
 	return ""
+}
+
+// debMetricsConfig makes the executor serve /metrics, probe and scan usage
+// every few seconds, for checkDashboardLive.
+func debMetricsConfig(t *testing.T, src []byte) []byte {
+	t.Helper()
+	f, diags := hclwrite.ParseConfig(src, "executor.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	block := func(name string) *hclwrite.Body {
+		if b := f.Body().FirstMatchingBlock(name, nil); b != nil {
+			return b.Body()
+		}
+		return f.Body().AppendNewBlock(name, nil).Body()
+	}
+	block("metrics").SetAttributeValue("listen", cty.StringVal(debMetricsAddr))
+	block("health").SetAttributeValue("interval", cty.StringVal("2s"))
+	block("health").SetAttributeValue("probe_timeout", cty.StringVal("1s"))
+	block("health").SetAttributeValue("http", cty.False) // the stand-in has no endpoints
+	block("usage").SetAttributeValue("interval", cty.StringVal("2s"))
+	return f.Bytes()
+}
+
+const debMetricsAddr = "127.0.0.1:9471"
+
+// checkDashboardLive scrapes the packaged executor's /metrics until the
+// health probes and the usage scan have seen tenant debkeep and checks that every metric of
+// the dashboard that needs no usage or budget data is there.
+func checkDashboardLive(t *testing.T, h *testhost.Host) {
+	t.Helper()
+	src, err := os.ReadFile("../../examples/dashboards/missioncontrol.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queried := map[string]bool{}
+	for _, name := range regexp.MustCompile(`\b(?:missioncontrol|go|process)_[a-z0-9_]+\b`).FindAllString(string(src), -1) {
+		queried[name] = true
+	}
+	live := []string{"missioncontrol_gateway_health_status", "missioncontrol_gateway_last_probe_timestamp_seconds",
+		"missioncontrol_gateway_open_incidents", "missioncontrol_gateway_restarts", "missioncontrol_gateway_availability_ratio",
+		"missioncontrol_health_probe_rounds_total", "missioncontrol_usage_ingest_lag_seconds",
+		"process_resident_memory_bytes", "go_goroutines"}
+	var scrape string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := h.Try("python3", "-c", `import urllib.request; print(urllib.request.urlopen("http://`+debMetricsAddr+`/metrics").read().decode())`)
+		scrape = out
+		if err == nil && strings.Contains(out, `missioncontrol_gateway_health_status{status="healthy",tenant="debkeep"} 1`) &&
+			strings.Contains(out, `missioncontrol_usage_ingest_lag_seconds{tenant="debkeep"}`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics never showed debkeep healthy and scanned (err %v):\n%s", err, out)
+		}
+		time.Sleep(time.Second)
+	}
+	for _, name := range live {
+		if !queried[name] {
+			t.Errorf("the dashboard does not query %s", name)
+		}
+		if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(scrape) {
+			t.Errorf("/metrics of the packaged executor lacks %s", name)
+		}
+	}
 }
