@@ -111,6 +111,10 @@ func TestDebPackage(t *testing.T) {
 	// The stand-in must be pinned like every command a gateway runs.
 	h.Run(t, "sh", "-c", `printf '\ncommand "/usr/bin/sleep" { sha256 = "" }\n' >> /etc/missioncontrol/policy.hcl`)
 	h.Run(t, "/usr/bin/missioncontrol-executor", "policy", "pin", "--write", "/etc/missioncontrol/policy.hcl")
+	// A short watchdog, to see the pings (WATCHDOG=1 every half of it).
+	h.Run(t, "mkdir", "-p", "/etc/systemd/system/"+unit+".d")
+	h.Run(t, "sh", "-c", "printf '[Service]\\nWatchdogSec=4\\n' > /etc/systemd/system/"+unit+".d/watchdog.conf")
+	h.Run(t, "systemctl", "daemon-reload")
 	h.Run(t, "systemctl", "restart", unit)
 	waitActive(t, h, unit)
 
@@ -128,6 +132,17 @@ func TestDebPackage(t *testing.T) {
 	// running executor's /metrics (TestDashboardMetrics checks every name
 	// against the registry, including usage and budget ones that need data).
 	checkDashboardLive(t, h)
+
+	// The watchdog is fed: its timestamp moves and systemd never restarted
+	// the executor for missing pings.
+	ping := func() string {
+		return strings.TrimSpace(h.Run(t, "systemctl", "show", "-p", "WatchdogTimestampMonotonic", "-p", "NRestarts", unit))
+	}
+	first := ping()
+	time.Sleep(5 * time.Second)
+	if second := ping(); second == first || !strings.Contains(second, "NRestarts=0") {
+		t.Errorf("watchdog not fed: %q then %q", first, second)
+	}
 
 	// Structured logs: the job's lines in the journal name job, tenant and
 	// the request that submitted it.
