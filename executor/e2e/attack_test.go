@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -130,10 +131,16 @@ func TestAPIAttacks(t *testing.T) {
 	}
 
 	// Slow clients: one trickles its headers (slowloris), one connects and
-	// sends nothing. Others are served meanwhile; both are cut off after
-	// the read-header timeout and audited.
+	// sends nothing, one sends its headers and then trickles its body.
+	// Others are served meanwhile; the first two are cut off after the
+	// read-header timeout, the third after the read timeout with an
+	// answer, and all three are audited.
 	slow := []net.Conn{dialRaw(t, e.exec.Socket), dialRaw(t, e.exec.Socket)}
+	slowBody := dialRaw(t, e.exec.Socket)
 	if _, err := slow[0].Write([]byte("POST /v1/plans HTTP/1.1\r\nHost: executor\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := slowBody.Write([]byte("POST /v1/plans HTTP/1.1\r\nHost: executor\r\nContent-Length: 1000\r\n\r\n{")); err != nil {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
@@ -141,6 +148,14 @@ func TestAPIAttacks(t *testing.T) {
 	go func() { // a header line every second, never the blank line that ends them
 		for i := 0; ctx.Err() == nil; i++ {
 			if _, err := fmt.Fprintf(slow[0], "X-Slow-%d: x\r\n", i); err != nil {
+				return
+			}
+			time.Sleep(time.Second)
+		}
+	}()
+	go func() { // a byte of body every second, never all 1000
+		for ctx.Err() == nil {
+			if _, err := slowBody.Write([]byte(" ")); err != nil {
 				return
 			}
 			time.Sleep(time.Second)
@@ -171,6 +186,18 @@ func TestAPIAttacks(t *testing.T) {
 	if d := time.Since(start); d > server.ReadHeaderTimeout+15*time.Second {
 		t.Errorf("slow clients held their connections for %s", d)
 	}
+	_ = slowBody.SetReadDeadline(time.Now().Add(server.ReadTimeout + 20*time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(slowBody), nil)
+	if err != nil {
+		t.Fatalf("slow body: no answer: %v", err)
+	}
+	var slowErr api.Error
+	_ = json.NewDecoder(resp.Body).Decode(&slowErr)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || slowErr.Rule != server.RuleBodyRead || !strings.Contains(slowErr.Message, "timeout") {
+		t.Fatalf("slow body: %d %+v", resp.StatusCode, slowErr)
+	}
+	t.Logf("slow body refused after %s: %s", time.Since(start).Round(time.Millisecond), slowErr.Message)
 
 	// Concurrent submissions of the same reviewed plan: exactly one job.
 	p := e.c.mustPlan(req)
@@ -231,7 +258,7 @@ func TestAPIAttacks(t *testing.T) {
 	for _, d := range auditDenials(t, e.host) {
 		rules[d.Rule]++
 	}
-	for rule, want := range map[string]int{server.RuleBodySize: 5, server.RuleJSON: 6, server.RuleSlowClient: 2, jobs.RuleSameDigest: conflicts} {
+	for rule, want := range map[string]int{server.RuleBodySize: 5, server.RuleJSON: 6, server.RuleSlowClient: 2, server.RuleBodyRead: 1, jobs.RuleSameDigest: conflicts} {
 		if rules[rule] != want {
 			t.Errorf("audit has %d denials with rule %s, want %d (all: %v)", rules[rule], rule, want, rules)
 		}

@@ -67,6 +67,11 @@ func bodyError(err error) *api.Error {
 		return &api.Error{Code: api.CodeInvalidRequest, Status: http.StatusRequestEntityTooLarge, Rule: RuleBodySize,
 			Message: fmt.Sprintf("request body larger than %d bytes, the executor's limit; nothing was read further or done", api.MaxBodyBytes)}
 	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return &api.Error{Code: api.CodeInvalidRequest, Rule: RuleBodyRead,
+			Message: fmt.Sprintf("request body not complete within %s, the executor's read timeout (slow or stalled client)", ReadTimeout)}
+	}
 	return &api.Error{Code: api.CodeInvalidRequest, Rule: RuleBodyRead, Message: "read request body: " + err.Error()}
 }
 
