@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -118,5 +119,21 @@ func TestAddError(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAddBudgetHold(t *testing.T) {
+	t.Parallel()
+	var diags diag.Diagnostics
+	addBudgetHold(&diags, target{kind: api.ObjectWorkspace, tenant: "acme", name: "main"}, &api.BudgetHold{
+		Month: "2026-12", SpentUSD: 212.5, LimitUSD: 200, Since: time.Date(2026, 12, 4, 20, 0, 0, 0, time.UTC)})
+	if len(diags) != 1 || diags.HasError() || diags[0].Summary() != "Tenant Suspended Over Budget" {
+		t.Fatalf("diagnostics = %v, want one warning", diags)
+	}
+	for _, want := range []string{`tenant "acme" on 2026-12-04T20:00:00Z`, "$212.50 of its $200.00 monthly budget in 2026-12",
+		`plan of workspace "acme/main" keeps it suspended`, "raise budget.monthly_usd", "next UTC month"} {
+		if !strings.Contains(diags[0].Detail(), want) {
+			t.Errorf("detail %q does not say %q", diags[0].Detail(), want)
+		}
 	}
 }

@@ -153,6 +153,10 @@ func TestAccTenantResource_invalidConfig(t *testing.T) {
 		"memory_too_small":      `(?s)Attribute limits.memory_max_mb value must be between 64 and\s+1048576, got: 16`,
 		"relative_sudo_command": `(?s)Invalid Sudo Command.*does not start with an absolute path`,
 		"bad_label_key":         `(?s)labels.*must be lowercase letters.*got: Team Name`,
+		"budget_zero":           `(?s)Invalid Budget.*budget.monthly_usd value must be greater than 0.*got: 0`,
+		"budget_soft_limit":     `(?s)budget.soft_limit_percent value must be between 1 and 100, got: 120`,
+		"budget_action":         `(?s)budget.action value must be one of: \["alert" "suspend"\], got:\s+"stop"`,
+		"budget_missing_amount": `(?s)Incorrect attribute value type.*budget.*monthly_usd.*required`,
 	}
 	for name, want := range testCases {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,8 @@
+resource "missioncontrol_tenant" "bad" {
+  name        = "acme"
+  environment = "development"
+
+  budget = {
+    action = "suspend"
+  }
+}

@@ -1,0 +1,8 @@
+resource "missioncontrol_tenant" "bad" {
+  name        = "acme"
+  environment = "development"
+
+  budget = {
+    monthly_usd = 0
+  }
+}
