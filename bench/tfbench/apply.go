@@ -35,6 +35,9 @@ type ApplyRun struct {
 	Check time.Duration
 	// Active is the number of gateway units running afterwards.
 	Active int
+	// ApplyRun and CheckRuns carry terraform's CPU accounting.
+	ApplyRun  Run
+	CheckRuns []Run
 }
 
 // ApplyThroughput provisions n tenants once per method, each in a fresh
@@ -87,7 +90,7 @@ func (e *Env) applyTerraform(ctx context.Context, n int) (ApplyRun, error) {
 	if err != nil {
 		return r, err
 	}
-	r.Apply = a.Took
+	r.Apply, r.ApplyRun = a.Took, a
 	var plans []time.Duration
 	for i := 0; i < 3; i++ {
 		p, err := e.Plan(ctx, dir, t, n, "", 0)
@@ -95,6 +98,7 @@ func (e *Env) applyTerraform(ctx context.Context, n int) (ApplyRun, error) {
 			return r, err
 		}
 		plans = append(plans, p.Took)
+		r.CheckRuns = append(r.CheckRuns, p)
 	}
 	r.Check = Median(plans)
 	r.Active, err = ActiveGateways(ctx, t.Host)
@@ -222,6 +226,17 @@ func WriteApplyTable(w io.Writer, n int, runs []ApplyRun) {
 		lo, hi := MinMax(ds)
 		fmt.Fprintf(w, "| %s | %s s [%s–%s] | %.2f | %.2f | %d |\n", m, Seconds(Median(ds)), Seconds(lo), Seconds(hi),
 			ratio(Median(ds), plain), ratio(Median(ds), batch), len(ds))
+	}
+	var applies, checks []Run
+	for _, r := range by[MethodTerraform] {
+		applies, checks = append(applies, r.ApplyRun), append(checks, r.CheckRuns...)
+	}
+	if len(applies) > 0 {
+		a, c := CPUOf(applies), CPUOf(checks)
+		fmt.Fprintf(w, "\nCPU of terraform (medians): apply %s s wall, terraform + provider %s s CPU, executor with its commands %s s, "+
+			"systemd %s s, whole host %s s; no-change plan %s s wall, %s s / %s s / %s s / %s s.\n",
+			Seconds(a.Wall), Seconds(a.CPU), Seconds(a.Host.Executor), Seconds(a.Host.Systemd), Seconds(a.Host.Total),
+			Seconds(c.Wall), Seconds(c.CPU), Seconds(c.Host.Executor), Seconds(c.Host.Systemd), Seconds(c.Host.Total))
 	}
 	if len(by[MethodAnsible]) > 0 {
 		tf, an := med(MethodTerraform, true), med(MethodAnsible, true)

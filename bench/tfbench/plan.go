@@ -14,6 +14,8 @@ type PlanRow struct {
 	Tenants      []time.Duration // terraform plan of the missioncontrol configuration
 	Floor        []time.Duration // terraform plan of the terraform_data configuration
 	ApplyTenants time.Duration   // the apply that created the tenants added for this row
+	// TenantsRuns and FloorRuns are the plans with their CPU accounting.
+	TenantsRuns, FloorRuns []Run
 }
 
 // Ratio is median(Tenants) / median(Floor).
@@ -61,6 +63,7 @@ func (e *Env) PlanOverhead(ctx context.Context, ns []int, runs int) ([]PlanRow, 
 				return rows, err
 			}
 			row.Tenants, row.Floor = append(row.Tenants, r.Took), append(row.Floor, f.Took)
+			row.TenantsRuns, row.FloorRuns = append(row.TenantsRuns, r), append(row.FloorRuns, f)
 			e.logf("plan overhead: n=%d run %d: missioncontrol %v, terraform_data %v", n, i+1,
 				r.Took.Round(time.Millisecond), f.Took.Round(time.Millisecond))
 		}
@@ -80,4 +83,38 @@ func WritePlanTable(w io.Writer, rows []PlanRow) {
 			Seconds(Median(r.Tenants)), Seconds(lo), Seconds(hi),
 			Seconds(Median(r.Floor)), Seconds(flo), Seconds(fhi), r.Ratio(), len(r.Tenants))
 	}
+}
+
+// WriteCPUTable prints where the CPU of the plans went (medians per plan):
+// terraform with its provider on the machine, and inside the host the
+// executor (with the commands it ran), systemd, and everything.
+func WriteCPUTable(w io.Writer, rows []PlanRow) {
+	fmt.Fprintln(w, "| tenants | plan | wall | terraform + provider CPU | executor CPU (incl. its commands) | systemd (PID 1) CPU | host CPU total |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		for _, k := range []struct {
+			name string
+			runs []Run
+		}{{"missioncontrol", r.TenantsRuns}, {"terraform_data", r.FloorRuns}} {
+			c := CPUOf(k.runs)
+			fmt.Fprintf(w, "| %d | %s | %s s | %s s | %s s | %s s | %s s |\n", r.N, k.name, Seconds(c.Wall), Seconds(c.CPU),
+				Seconds(c.Host.Executor), Seconds(c.Host.Systemd), Seconds(c.Host.Total))
+		}
+	}
+}
+
+// CPUSummary is the median of each measure over runs.
+type CPUSummary struct {
+	Wall, CPU time.Duration
+	Host      HostCPU
+}
+
+// CPUOf summarises runs by medians.
+func CPUOf(runs []Run) CPUSummary {
+	var wall, cpu, ex, sd, tot []time.Duration
+	for _, r := range runs {
+		wall, cpu = append(wall, r.Took), append(cpu, r.CPU)
+		ex, sd, tot = append(ex, r.Host.Executor), append(sd, r.Host.Systemd), append(tot, r.Host.Total)
+	}
+	return CPUSummary{Wall: Median(wall), CPU: Median(cpu), Host: HostCPU{Executor: Median(ex), Systemd: Median(sd), Total: Median(tot)}}
 }

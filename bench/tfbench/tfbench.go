@@ -234,6 +234,49 @@ type Run struct {
 	Took     time.Duration
 	ExitCode int
 	Output   string
+	// CPU is what terraform and its provider plugins used (user+system).
+	CPU time.Duration
+	// Host is what the throwaway host used meanwhile, by cgroup: the
+	// executor with the commands it ran, systemd (PID 1), everything.
+	Host HostCPU
+}
+
+// HostCPU is CPU time used inside a throwaway host, from its cgroups.
+type HostCPU struct {
+	Executor, Systemd, Total time.Duration
+}
+
+// hostCPU reads the cgroup v2 CPU usage of h: the executor's unit, PID 1
+// (init.scope) and the whole host. Zero when the cgroups are not found.
+func hostCPU(h *testhost.Host) HostCPU {
+	var base string
+	for _, root := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+		if _, err := os.Stat(filepath.Join(root, "mcth-"+h.Name, "cpu.stat")); err == nil {
+			base = filepath.Join(root, "mcth-"+h.Name)
+			break
+		}
+	}
+	if base == "" {
+		return HostCPU{}
+	}
+	read := func(rel string) time.Duration {
+		b, err := os.ReadFile(filepath.Join(base, rel, "cpu.stat"))
+		if err != nil {
+			return 0
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+				us, _ := strconv.ParseInt(v, 10, 64)
+				return time.Duration(us) * time.Microsecond
+			}
+		}
+		return 0
+	}
+	return HostCPU{Executor: read("system.slice/" + testhost.ExecutorUnit), Systemd: read("init.scope"), Total: read("")}
+}
+
+func (a HostCPU) sub(b HostCPU) HostCPU {
+	return HostCPU{Executor: a.Executor - b.Executor, Systemd: a.Systemd - b.Systemd, Total: a.Total - b.Total}
 }
 
 // Terraform runs terraform ARGS in dir (against t's executor when t is not
@@ -248,9 +291,20 @@ func (e *Env) Terraform(ctx context.Context, dir string, t *Target, args ...stri
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	var before HostCPU
+	if t != nil {
+		before = hostCPU(t.Host)
+	}
 	start := time.Now()
 	err := cmd.Run()
 	r := Run{Took: time.Since(start), Output: out.String()}
+	if t != nil {
+		r.Host = hostCPU(t.Host).sub(before)
+	}
+	if cmd.ProcessState != nil {
+		// wait4 counts the provider plugins terraform waited for.
+		r.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		r.ExitCode, err = ee.ExitCode(), nil

@@ -35,6 +35,8 @@ type Host struct {
 	// Random fills secrets; crypto/rand when nil.
 	Random func([]byte) error
 
+	// unitBatch shares one systemctl show among concurrent UnitStates.
+	unitBatch unitBatch
 	// accounts serializes the account tools of concurrent jobs. They lock
 	// /etc/passwd, /etc/group and their shadows and, finding them locked,
 	// sleep a whole second before trying again: ten tenants bootstrapped
@@ -216,6 +218,12 @@ func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.
 	if cached, ok := cachedUnitStates(ctx, units); ok {
 		return cached, nil
 	}
+	return h.unitBatch.states(ctx, units, h.showUnits)
+}
+
+// showUnits runs one `systemctl show` of units.
+func (h *Host) showUnits(ctx context.Context, units []string) (map[string]api.UnitState, error) {
+	out := map[string]api.UnitState{}
 	argv := append([]string{h.Commands.Systemctl, "show", "--property=Id,LoadState,ActiveState,SubState,UnitFileState,NRestarts,MainPID", "--"}, units...)
 	res, err := h.Runner.Run(ctx, argv)
 	if err != nil {

@@ -67,6 +67,8 @@ func run(args []string) error {
 	case "plan":
 		rows, err := env.PlanOverhead(ctx, counts, *runs)
 		tfbench.WritePlanTable(os.Stdout, rows)
+		fmt.Println()
+		tfbench.WriteCPUTable(os.Stdout, rows)
 		return err
 	case "apply":
 		if len(counts) != 1 {
