@@ -14,4 +14,4 @@ cd "$(dirname "$0")/.."
 echo "== $(nproc) cores, $(go version | cut -d' ' -f3), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 MISSIONCONTROL_LOAD_DRYRUNS=${1:-1000} MISSIONCONTROL_LOAD_APPLIES=${2:-20} \
   go test -count=1 -timeout 30m -run '^TestLoad$' -v ./executor/e2e/ 2>&1 \
-  | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|load_test.go' | grep -v 'booted in\|executor up in'
+  | grep -v -E '^ {8}[A-Z][a-z]{2} [ 0-9]{2} |booted in|executor up in|built in|testhost.go'

@@ -73,6 +73,12 @@ func TestWindowsAndOverlaps(t *testing.T) {
 	if _, ok := loadgen.WindowOf(never); ok {
 		t.Fatal("a job that never ran has a window")
 	}
+	// read between its terminal state and its closing event
+	early := api.Job{ID: "j-early", Tenant: "a", State: api.JobSucceeded, UpdatedAt: at(9), Events: []api.Event{
+		{Type: api.EventJobState, Message: "running", Time: at(2)}, {Type: api.EventStepDone, Time: at(3)}}}
+	if w, ok := loadgen.WindowOf(early); !ok || !w.End.Equal(at(9)) {
+		t.Fatalf("window of a job read before its closing event: %+v %v", w, ok)
+	}
 	cases := map[string]struct {
 		jobs     []api.Job
 		overlaps int

@@ -11,7 +11,9 @@ import (
 )
 
 // Window is when a job ran: from its "running" event to its last job state
-// event. The executor records both while it holds the tenant's lock.
+// event, or to its terminal state's time when that is later (a reader can
+// see the terminal state before the executor appends the closing event).
+// The executor records all of them while it holds the tenant's lock.
 type Window struct {
 	Job, Tenant string
 	Start, End  time.Time
@@ -31,6 +33,9 @@ func WindowOf(j api.Job) (w Window, ok bool) {
 		if !w.Start.IsZero() {
 			w.End = ev.Time
 		}
+	}
+	if j.State.Terminal() && j.UpdatedAt.After(w.End) {
+		w.End = j.UpdatedAt
 	}
 	return w, !w.Start.IsZero() && w.End.After(w.Start)
 }
