@@ -473,3 +473,73 @@ func TestBudgetBreachSuspendsAndRaisedBudgetResumes(t *testing.T) {
 		t.Errorf("after the resume the plan is not empty: %q hold %+v", p.Summaries(), p.BudgetHold)
 	}
 }
+
+// TestBudgetSuspensionDeniedByPolicy: without the policy's budget block a
+// tenant over a "suspend" budget is not suspended: the breach and the
+// refused suspension (rule budget.suspend) are audited once, and the
+// tenant keeps running.
+func TestBudgetSuspensionDeniedByPolicy(t *testing.T) {
+	t.Parallel()
+	testhost.Require(t)
+	src, err := os.ReadFile("../../examples/executor/policy.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, diags := hclwrite.ParseConfig(src, "policy.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	b := pol.Body().FirstMatchingBlock("budget", nil)
+	if b == nil || !pol.Body().RemoveBlock(b) {
+		t.Fatal("the example policy has no budget block to remove")
+	}
+	seed, err := testhost.SudoSeed(context.Background())
+	if err != nil {
+		t.Fatalf("sudo seed: %v", err)
+	}
+	h := testhost.Boot(t, testhost.Options{Seeds: []string{seed}})
+	ex := testhost.BootExecutor(t, h, testhost.ExecutorOptions{Config: budgetConfig(t), Policy: pol.Bytes()})
+	c := newClient(t, ex.Socket).withKey(t, ex, testhost.KeyOperator)
+
+	const name = "kramerica"
+	req := bootstrapChanges(name)
+	req.Changes[0].Tenant.Budget = &api.Budget{MonthlyUSD: 0.01, SoftLimitPercent: 80, Action: api.BudgetSuspend}
+	c.apply(req)
+	putTranscript(t, h, name, "main", "s1", usageTime(), 0.05)
+
+	deadline := time.Now().Add(60 * time.Second)
+	var recs []auditRecord
+	for recs = auditOf(t, h, name); count(recs, "denial", string(api.CodePolicyDenied)) == 0; recs = auditOf(t, h, name) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no refused budget suspension audited within 60s: %v", outcomes(recs))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // several more checks: nothing more is recorded
+	recs = auditOf(t, h, name)
+	var denials []auditRecord
+	for _, r := range recs {
+		if r.Type == "denial" {
+			denials = append(denials, r)
+		}
+	}
+	if len(denials) != 1 || denials[0].Rule != "budget.suspend" || denials[0].Actor != "executor (budget)" || denials[0].Outcome != string(api.CodePolicyDenied) {
+		t.Errorf("denials: %+v, want one by the executor (budget) under rule budget.suspend", denials)
+	}
+	if count(recs, "budget", "hard_breach") != 1 || count(recs, "budget", "hold") != 0 {
+		t.Errorf("audit: %v, want one hard breach and no hold", outcomes(recs))
+	}
+	tn := c.tenant(name)
+	if tn.Status != api.TenantActive || tn.BudgetHold != nil {
+		t.Errorf("tenant after the refused suspension: status %s, hold %+v", tn.Status, tn.BudgetHold)
+	}
+	if a := strings.TrimSpace(h.Run(t, "systemctl", "is-active", "missioncontrol-gateway@"+name+".service")); a != "active" {
+		t.Errorf("gateway after the refused suspension is %s", a)
+	}
+	if x := strings.Split(h.Run(t, "getent", "shadow", "mc-"+name), ":")[7]; x != "" {
+		t.Errorf("account after the refused suspension expires on day %q", x)
+	}
+	if n, _ := budgetMetricValue(t, h, `missioncontrol_budget_suspensions_total{tenant="`+name+`"}`); n != 0 {
+		t.Errorf("budget suspensions of %s = %v, want 0", name, n)
+	}
+}
