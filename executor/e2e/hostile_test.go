@@ -64,6 +64,11 @@ func TestHostileInputs(t *testing.T) {
 		}
 	}
 	t.Logf("%d cases, %d requests refused as the corpus says", len(cases), refused)
+	// Every refused submission is audited (a dry run refused by the policy
+	// is not: it asked to change nothing).
+	if n := len(auditDenials(t, e.host)); n < len(cases) {
+		t.Errorf("the audit log has %d denials for %d refused submissions", n, len(cases))
+	}
 	after, err := e.host.Snapshot()
 	if err != nil {
 		t.Fatal(err)
