@@ -21,6 +21,9 @@ type unitBatch struct {
 	running bool
 }
 
+// batchMax is the largest request that joins a shared call.
+const batchMax = 8
+
 type unitCall struct {
 	units map[string]bool
 	done  chan struct{}
@@ -32,6 +35,12 @@ type unitCall struct {
 // one arrived, shared with concurrent callers; show runs the calls.
 func (b *unitBatch) states(ctx context.Context, units []string,
 	show func(context.Context, []string) (map[string]api.UnitState, error)) (map[string]api.UnitState, error) {
+	if len(units) > batchMax {
+		// A health round or the tenant list asks about every unit: sharing
+		// its call would make every dry run behind it wait for a thousand
+		// units' states (and the next round's), so it runs on its own.
+		return show(ctx, units)
+	}
 	b.mu.Lock()
 	if b.next == nil {
 		b.next = &unitCall{units: map[string]bool{}, done: make(chan struct{})}

@@ -97,3 +97,40 @@ func TestUnitStatesShareOneSystemctlCall(t *testing.T) {
 		t.Fatalf("second call asked about %d units, want 10", got)
 	}
 }
+
+// A request for every unit (a health round, the tenant list) does not join
+// the shared call: single-unit observations must not wait for a thousand
+// units' states.
+func TestLargeUnitStatesRunAlone(t *testing.T) {
+	t.Parallel()
+	r := &showRunner{started: make(chan struct{}), release: make(chan struct{})}
+	h := &Host{Runner: r, Commands: Commands{Systemctl: "/usr/bin/systemctl"}}
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() {
+		_, err := h.UnitStates(ctx, "u0.service")
+		first <- err
+	}()
+	<-r.started // a shared call is running and blocked
+	var all []string
+	for i := 0; i < 1000; i++ {
+		all = append(all, fmt.Sprintf("t%d.service", i))
+	}
+	sts, err := h.UnitStates(ctx, all...) // must not wait for the blocked call
+	if err != nil || len(sts) != 1000 || sts["t999.service"].ActiveState != "active" {
+		t.Fatalf("UnitStates(1000 units) = %d states, %v", len(sts), err)
+	}
+	h.unitBatch.mu.Lock()
+	queued := h.unitBatch.next
+	h.unitBatch.mu.Unlock()
+	if queued != nil {
+		t.Errorf("the large request queued %d units for the shared call", len(queued.units))
+	}
+	close(r.release)
+	if err := <-first; err != nil {
+		t.Error(err)
+	}
+	if len(r.calls) != 2 || len(r.calls[1])-4 != 1000 {
+		t.Fatalf("calls %d, want the shared one and the large one alone", len(r.calls))
+	}
+}
