@@ -33,7 +33,7 @@ func TestExecRunnerRemembersOnlyUnchangedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Millisecond) // a ctime the kernel can tell apart
+	time.Sleep(10 * time.Millisecond)                                         // a ctime the kernel can tell apart
 	if err := os.WriteFile(tool, []byte("#!/bin/false"), 0o755); err != nil { // same size
 		t.Fatal(err)
 	}
