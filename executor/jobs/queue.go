@@ -128,7 +128,9 @@ func (q *Queue) Recover(ctx context.Context) (int, error) {
 // or policy changed since review; any planning error (policy denial, invalid
 // spec); CodeAuditFailed when the request could not be audited (nothing runs).
 func (q *Queue) Submit(ctx context.Context, req api.SubmitRequest, who Actor) (api.Job, error) {
+	release := q.settle(ctx, req.Tenant)
 	res, err := q.planner.Plan(ctx, req.PlanRequest)
+	release()
 	if err != nil {
 		q.deny(ctx, req.Tenant, who, err)
 		return api.Job{}, err
@@ -161,7 +163,9 @@ func (q *Queue) Retry(ctx context.Context, id string, who Actor) (api.Job, error
 	if err != nil {
 		return api.Job{}, err
 	}
+	release := q.settle(ctx, req.Tenant)
 	res, err := q.planner.Plan(ctx, req.PlanRequest)
+	release()
 	if err != nil {
 		q.deny(ctx, req.Tenant, who, err)
 		return api.Job{}, err
@@ -217,6 +221,32 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 	}
 	q.launch(job.ID, req, who)
 	return q.store.GetJob(ctx, job.ID)
+}
+
+// settleWait bounds how long a submission waits for a running job of the
+// same tenant before it plans anyway.
+const settleWait = 20 * time.Second
+
+// settle waits, at most settleWait, until no job of tenant holds the
+// tenant's lock, and holds it until the returned func is called. A job
+// mid-way (its gateway restarting, its files half written) shows a host
+// that no review saw; a plan of another change to the tenant made then
+// would differ from the reviewed one for no reason of its own (Terraform
+// applies a tenant's workspaces in parallel). The job's own re-plan under
+// the lock still guards what runs.
+func (q *Queue) settle(ctx context.Context, tenant string) func() {
+	lock := q.tenantLock(tenant)
+	deadline := time.Now().Add(settleWait)
+	for !lock.TryLock() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return func() {}
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+	return lock.Unlock
 }
 
 // launch runs the job in the background.
