@@ -255,7 +255,7 @@ func (p *Planner) build(ctx context.Context, d api.Desired, a api.Allocation, ob
 		if act != nil {
 			// systemd runs the gateway's files, not the executor's pinned
 			// runner: a plan that starts them checks the policy's pins.
-			if e := p.Policy().CheckGateway(p.Config.Gateway.Command, p.hashes.Hash); e != nil {
+			if e := p.Policy().CheckGateway(p.Config.Gateway.Command, p.hashes.Sum); e != nil {
 				return nil, nil, e
 			}
 			out = append(out, objectOf(object, p.ready(act, l.Unit, a.GatewayPort)))
@@ -310,7 +310,7 @@ func (p *Planner) ready(act *steps.Action, unit string, port int) *steps.Action 
 	g := p.Config.Gateway
 	pol := p.Policy()
 	act = steps.Guard(act, func(context.Context) error {
-		if e := pol.CheckGateway(g.Command, p.hashes.Hash); e != nil {
+		if e := pol.CheckGateway(g.Command, p.hashes.Sum); e != nil {
 			return e
 		}
 		return nil

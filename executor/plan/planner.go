@@ -38,7 +38,7 @@ type Planner struct {
 	// Now is the clock budget holds are judged by (nil: time.Now).
 	Now func() time.Time
 
-	hashes policy.HashCache // of the gateway's pinned files
+	hashes steps.FileHashes // of the gateway's pinned files
 }
 
 // Result is a plan together with what executing it needs.

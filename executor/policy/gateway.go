@@ -1,11 +1,7 @@
 package policy
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
-	"sync"
-	"syscall"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 )
@@ -45,59 +41,4 @@ func (p *Policy) CheckGateway(argv []string, hash func(path string) (string, err
 		}
 	}
 	return nil
-}
-
-// HashCache remembers HashFile results per file identity, so that plans
-// that start gateways do not re-read a 120 MB node binary each time. The
-// key includes the inode change time, which only the kernel sets: any
-// write, rename over or chmod of the file changes it.
-type HashCache struct {
-	mu   sync.Mutex
-	sums map[string]cachedSum
-}
-
-type cachedSum struct {
-	dev, ino uint64
-	size     int64
-	mtime    int64
-	ctime    int64
-	sum      string
-}
-
-// Hash returns HashFile(path), from the cache when the file (after
-// symlinks) is unchanged.
-func (c *HashCache) Hash(path string) (string, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "", fmt.Errorf("hash command: %w", err)
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return HashFile(path)
-	}
-	key := cachedSum{dev: st.Dev, ino: st.Ino, size: st.Size,
-		mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
-	c.mu.Lock()
-	prev, hit := c.sums[path]
-	c.mu.Unlock()
-	if hit && prev.dev == key.dev && prev.ino == key.ino && prev.size == key.size &&
-		prev.mtime == key.mtime && prev.ctime == key.ctime {
-		return prev.sum, nil
-	}
-	sum, err := HashFile(path)
-	if err != nil {
-		return "", err
-	}
-	if after, err := os.Stat(path); err != nil || !os.SameFile(fi, after) || after.ModTime() != fi.ModTime() ||
-		after.Size() != fi.Size() || after.Sys().(*syscall.Stat_t).Ctim != st.Ctim {
-		return sum, nil // changed while hashing: do not remember
-	}
-	key.sum = sum
-	c.mu.Lock()
-	if c.sums == nil {
-		c.sums = map[string]cachedSum{}
-	}
-	c.sums[path] = key
-	c.mu.Unlock()
-	return sum, nil
 }

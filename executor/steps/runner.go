@@ -3,16 +3,11 @@ package steps
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"time"
 )
 
@@ -43,67 +38,10 @@ var ErrPinMismatch = errors.New("command does not match its sha256 pin")
 type ExecRunner struct {
 	Pins    map[string]string // absolute path -> sha256 hex
 	Timeout time.Duration     // per command; 0 means 2 minutes
-	// Verified, when set, remembers files that matched their pin by
-	// identity, so that an unchanged systemctl is not re-hashed before
-	// each of the thousands of runs a busy executor makes.
-	Verified *VerifiedFiles
-}
-
-// VerifiedFiles remembers which opened files hashed to their pin, by the
-// identity fstat gives the opened descriptor: device, inode, size, mtime
-// and ctime. Any write, truncation, chmod or rename over the file changes
-// its ctime, which only the kernel sets, so a changed file is hashed again.
-type VerifiedFiles struct {
-	mu    sync.Mutex
-	files map[fileID]string // identity -> sha256 it had
-}
-
-type fileID struct {
-	dev, ino     uint64
-	size         int64
-	mtime, ctime int64
-}
-
-func identify(f *os.File) (fileID, bool) {
-	fi, err := f.Stat()
-	if err != nil {
-		return fileID{}, false
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileID{}, false
-	}
-	return fileID{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}, true
-}
-
-// matches reports whether f was already verified to hash to want.
-func (v *VerifiedFiles) matches(f *os.File, want string) bool {
-	if v == nil {
-		return false
-	}
-	id, ok := identify(f)
-	if !ok {
-		return false
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.files[id] == want
-}
-
-// remember records that f, unchanged since it was hashed, hashes to sum.
-func (v *VerifiedFiles) remember(f *os.File, before fileID, sum string) {
-	if v == nil {
-		return
-	}
-	if after, ok := identify(f); !ok || after != before {
-		return // changed while it was hashed
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.files == nil {
-		v.files = map[fileID]string{}
-	}
-	v.files[before] = sum
+	// Hashes, when set, remembers the sha256 of unchanged files, so that
+	// systemctl is not re-hashed before each of the thousands of runs a
+	// busy executor makes.
+	Hashes *FileHashes
 }
 
 // Run executes argv. A non-zero exit status is not an error: it is reported
@@ -132,17 +70,12 @@ func (r ExecRunner) Run(ctx context.Context, argv []string) (Result, error) {
 			return res, fmt.Errorf("run %s: %w", argv[0], err)
 		}
 		defer f.Close()
-		if !r.Verified.matches(f, want) {
-			before, _ := identify(f)
-			h := sha256.New()
-			if _, err := io.Copy(h, f); err != nil {
-				return res, fmt.Errorf("hash %s: %w", argv[0], err)
-			}
-			got := hex.EncodeToString(h.Sum(nil))
-			if got != want {
-				return res, fmt.Errorf("run %s: %w (sha256 %s, pinned %s)", argv[0], ErrPinMismatch, got, want)
-			}
-			r.Verified.remember(f, before, got)
+		got, err := r.Hashes.SumOpen(f)
+		if err != nil {
+			return res, fmt.Errorf("hash %s: %w", argv[0], err)
+		}
+		if got != want {
+			return res, fmt.Errorf("run %s: %w (sha256 %s, pinned %s)", argv[0], ErrPinMismatch, got, want)
 		}
 		// The child gets the verified descriptor as fd 3 and execs it.
 		cmd.Path = "/proc/self/fd/3"

@@ -22,7 +22,7 @@ func TestExecRunnerRemembersOnlyUnchangedFiles(t *testing.T) {
 	if err := os.WriteFile(tool, good, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := steps.ExecRunner{Pins: map[string]string{tool: steps.SHA256(good)}, Verified: &steps.VerifiedFiles{}}
+	r := steps.ExecRunner{Pins: map[string]string{tool: steps.SHA256(good)}, Hashes: &steps.FileHashes{}}
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
 		if res, err := r.Run(ctx, []string{tool}); err != nil || res.ExitCode != 0 {
@@ -57,7 +57,7 @@ func BenchmarkExecRunnerSystemctl(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		r    steps.ExecRunner
-	}{{"hash-every-run", steps.ExecRunner{Pins: pins}}, {"remembered", steps.ExecRunner{Pins: pins, Verified: &steps.VerifiedFiles{}}}} {
+	}{{"hash-every-run", steps.ExecRunner{Pins: pins}}, {"remembered", steps.ExecRunner{Pins: pins, Hashes: &steps.FileHashes{}}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := bc.r.Run(context.Background(), []string{systemctl, "--version"}); err != nil {
@@ -65,5 +65,33 @@ func BenchmarkExecRunnerSystemctl(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// FileHashes.Sum, the planner's check of the gateway's files: remembered
+// while unchanged, hashed again after a same-size rewrite, refused for a
+// directory.
+func TestFileHashesSum(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := filepath.Join(dir, "node")
+	if err := os.WriteFile(f, []byte("v1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var c steps.FileHashes
+	for i := 0; i < 2; i++ {
+		if got, err := c.Sum(f); err != nil || got != steps.SHA256([]byte("v1")) {
+			t.Fatalf("Sum #%d = %q, %v", i, got, err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
+	if err := os.WriteFile(f, []byte("v2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Sum(f); err != nil || got != steps.SHA256([]byte("v2")) {
+		t.Fatalf("Sum after a rewrite = %q, %v, want the new content's", got, err)
+	}
+	if _, err := c.Sum(dir); err == nil {
+		t.Fatal("Sum(directory) succeeded")
 	}
 }

@@ -121,7 +121,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	auditLog := audit.New(st.DB(), time.Now)
 
 	host := &steps.Host{
-		Runner: steps.ExecRunner{Pins: pol.Pins(), Verified: &steps.VerifiedFiles{}},
+		Runner: steps.ExecRunner{Pins: pol.Pins(), Hashes: &steps.FileHashes{}},
 		Commands: steps.Commands{
 			Groupadd: cfg.Commands.Groupadd, Useradd: cfg.Commands.Useradd, Usermod: cfg.Commands.Usermod,
 			Userdel: cfg.Commands.Userdel, Groupdel: cfg.Commands.Groupdel, Systemctl: cfg.Commands.Systemctl,
