@@ -65,9 +65,9 @@ type Record struct {
 
 // Log appends records to the audit table of a database.
 type Log struct {
-	db  *sql.DB
-	now func() time.Time
-	mu  sync.Mutex
+	db   *sql.DB
+	now  func() time.Time
+	lock sync.Locker // serializes appends; see SharingWrites
 }
 
 // New returns a Log writing to db, which must have the schema of the store
@@ -76,7 +76,16 @@ func New(db *sql.DB, now func() time.Time) *Log {
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{db: db, now: now}
+	return &Log{db: db, now: now, lock: &sync.Mutex{}}
+}
+
+// SharingWrites makes appends queue on lock, the write lock of the other
+// writers of the same database (store.Store.WriteLock), so that they wait
+// in order here rather than race in SQLite's busy handler, which starves a
+// writer under a steady stream of others' commits.
+func (l *Log) SharingWrites(lock sync.Locker) *Log {
+	l.lock = lock
+	return l
 }
 
 // Append adds r to the log and returns it as stored, with Seq, Time,
@@ -103,8 +112,8 @@ func (l *Log) Append(ctx context.Context, r Record) (Record, error) {
 		*f = strings.ToValidUTF8(*f, "\uFFFD")
 	}
 
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.lock.Lock()
+	defer l.lock.Unlock()
 	out, err := l.append(ctx, r)
 	if err != nil {
 		return Record{}, fmt.Errorf("audit append: %w", err)

@@ -183,6 +183,10 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Path returns the database file name.
 func (s *Store) Path() string { return s.path }
 
+// WriteLock is the lock every write transaction of this Store holds; other
+// writers of its database (the audit log) share it.
+func (s *Store) WriteLock() sync.Locker { return &s.writeMu }
+
 // write runs fn in a write transaction (BEGIN IMMEDIATE), serialized with
 // the other writes of s, and commits it if fn returns nil.
 func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {

@@ -118,7 +118,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	auditLog := audit.New(st.DB(), time.Now)
+	auditLog := audit.New(st.DB(), time.Now).SharingWrites(st.WriteLock())
 
 	host := &steps.Host{
 		Runner: steps.ExecRunner{Pins: pol.Pins(), Hashes: &steps.FileHashes{}},
