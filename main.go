@@ -7,6 +7,8 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -17,15 +19,41 @@ import (
 var version = "dev"
 
 func main() {
-	var debug bool
-	flag.BoolVar(&debug, "debug", false, "run with support for debuggers like delve")
+	var debugMode bool
+	flag.BoolVar(&debugMode, "debug", false, "run with support for debuggers like delve")
 	flag.Parse()
+	quietUnshownLogs(os.Getenv, os.Setenv)
+	if os.Getenv("GOGC") == "" {
+		// A plugin lives for one Terraform operation with a heap of a few
+		// MiB that it churns per request: the default GC target made
+		// collection a quarter of a plan's provider CPU.
+		debug.SetGCPercent(400)
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/missioncontrol/missioncontrol",
-		Debug:   debug,
+		Debug:   debugMode,
 	})
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// quietUnshownLogs turns the plugin SDK's and the provider's loggers off when
+// Terraform would discard their output anyway: Terraform shows provider logs
+// only when TF_LOG or TF_LOG_PROVIDER is set, but the SDK logs at TRACE
+// unless told otherwise, and both sides then pay for every line (JSON
+// encoding here, decoding in Terraform): about a third of the CPU of a
+// no-change plan (BENCHMARKS.md). The SDK's subsystems are named too, since
+// only their own level lets them skip a line before building it. Levels set
+// explicitly are left alone.
+func quietUnshownLogs(getenv func(string) string, setenv func(string, string) error) {
+	if getenv("TF_LOG") != "" || getenv("TF_LOG_PROVIDER") != "" {
+		return
+	}
+	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PROTO", "TF_LOG_PROVIDER"} {
+		if getenv(name) == "" {
+			_ = setenv(name, "OFF")
+		}
 	}
 }

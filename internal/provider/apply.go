@@ -113,6 +113,9 @@ func (d *providerData) execute(ctx context.Context, op operation, t target, req 
 				"if this persists, please report it to the provider developers.", t))
 		return nil, diags
 	}
+	// The job changes the tenant: later checks in this operation look again.
+	d.observed.forget(t.tenant)
+	defer d.observed.forget(t.tenant)
 	job, err := d.client.SubmitJob(ctx, api.SubmitRequest{PlanRequest: req, Digest: digest, Approvals: d.approvals})
 	if api.IsCode(err, api.CodePlanChanged) {
 		d.addPlanChanged(ctx, &diags, t, req, digest, err)
@@ -383,8 +386,9 @@ type plannable interface {
 // first); or an error diagnostic on the attribute the executor names.
 func (d *providerData) modifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, plan, config plannable) {
 	t := config.target()
+	keep := false // the plan stays as Terraform proposed it
 	defer func() {
-		if !resp.Diagnostics.HasError() {
+		if !keep && !resp.Diagnostics.HasError() {
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 		}
 	}()
@@ -395,6 +399,10 @@ func (d *providerData) modifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	request, diags := config.ApplyRequest(ctx)
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
+		return
+	}
+	if d.unchangedAndSettled(req, request) {
+		keep = true // as the executor's dry run would leave it
 		return
 	}
 	if req.State.Raw.IsNull() {
@@ -425,10 +433,29 @@ func (d *providerData) modifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	case err != nil:
 		addError(&resp.Diagnostics, t, "plan", err)
 	case isNoOp(req, p):
-		// Leave the plan as Terraform proposed it: no diff.
+		keep = true // no diff
 	default:
 		plan.SetPlanned(p)
 	}
+}
+
+// unchangedAndSettled reports whether ModifyPlan can leave the plan as it is
+// without asking for a dry run: the configuration equals the refreshed state,
+// it carries no write-only secrets (the host may hold other ones, which only
+// a dry run compares), and this operation has already observed the tenant
+// with nothing to do (its drift plan is empty). A dry run would then plan no
+// step, and isNoOp would keep the plan. With -refresh=false nothing was
+// observed, so the dry run still happens.
+func (d *providerData) unchangedAndSettled(req resource.ModifyPlanRequest, request api.PlanRequest) bool {
+	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
+		return false
+	}
+	for _, c := range request.Changes {
+		if len(c.APIKeys) > 0 {
+			return false
+		}
+	}
+	return d.observed.settled(request.Tenant)
 }
 
 // addBudgetHold warns that the plan keeps the tenant suspended for its
@@ -447,7 +474,7 @@ func addBudgetHold(diags *diag.Diagnostics, t target, h *api.BudgetHold) {
 // registered workspace or service, or a tenant that is registered or whose
 // user exists.
 func (d *providerData) existsOnHost(ctx context.Context, t target) (bool, error) {
-	tenant, err := d.client.GetTenant(ctx, t.tenant)
+	tenant, err := d.observed.tenant(ctx, t.tenant)
 	if api.IsCode(err, api.CodeNotFound) {
 		return false, nil
 	}

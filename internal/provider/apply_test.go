@@ -63,7 +63,7 @@ func (s scriptedExecutor) start(t *testing.T) *providerData {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &providerData{client: c}
+	return &providerData{client: c, observed: newObservations(c)}
 }
 
 func TestExecute(t *testing.T) {

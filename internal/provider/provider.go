@@ -79,6 +79,8 @@ type providerData struct {
 	approvals []string
 	// signingKey is the key the client signs requests with (PEM).
 	signingKey []byte
+	// observed shares tenant observations within this operation.
+	observed *observations
 }
 
 func (p *MissionControlProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -186,7 +188,7 @@ func (p *MissionControlProvider) Configure(ctx context.Context, req provider.Con
 			fmt.Sprintf("Unable to set up the executor client: %v.", err))
 		return
 	}
-	data := &providerData{client: c, approvals: s.approvals, signingKey: s.signingKey}
+	data := &providerData{client: c, approvals: s.approvals, signingKey: s.signingKey, observed: newObservations(c)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data

@@ -174,7 +174,7 @@ func (r *ServiceResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	t, err := r.data.client.GetTenant(ctx, state.Tenant.ValueString())
+	t, err := r.data.observed.tenant(ctx, state.Tenant.ValueString())
 	if api.IsCode(err, api.CodeNotFound) {
 		resp.State.RemoveResource(ctx)
 		return

@@ -369,7 +369,7 @@ func (r *TenantResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	t, err := r.data.client.GetTenant(ctx, state.Name.ValueString())
+	t, err := r.data.observed.tenant(ctx, state.Name.ValueString())
 	if api.IsCode(err, api.CodeNotFound) || err == nil && !t.Registered && !t.UserExists {
 		resp.State.RemoveResource(ctx)
 		return

@@ -167,7 +167,7 @@ func (r *WorkspaceResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	t, err := r.data.client.GetTenant(ctx, state.Tenant.ValueString())
+	t, err := r.data.observed.tenant(ctx, state.Tenant.ValueString())
 	if api.IsCode(err, api.CodeNotFound) {
 		resp.State.RemoveResource(ctx)
 		return

@@ -5,6 +5,7 @@
 //	tfbench plan  -n 50,200 -runs 5     plan overhead vs terraform_data
 //	tfbench apply -n 50 -runs 1         apply vs scripts and Ansible
 //	tfbench scale -n 10,100,1000 -png bench/scale.png
+//	tfbench hold  -n 50                 keep a host with 50 tenants for profiling
 //
 // Results go to stdout as Markdown tables; progress to stderr.
 package main
@@ -33,7 +34,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: tfbench plan|apply|scale [flags]")
+		return fmt.Errorf("usage: tfbench plan|apply|scale|hold [flags]")
 	}
 	fs := flag.NewFlagSet("tfbench "+args[0], flag.ContinueOnError)
 	ns := fs.String("n", "", "tenant counts, comma-separated, ascending")
@@ -95,8 +96,13 @@ func run(args []string) error {
 			fmt.Fprintf(os.Stderr, "chart: %s\n", *pngOut)
 		}
 		return err
+	case "hold":
+		if len(counts) != 1 {
+			return fmt.Errorf("hold takes one -n")
+		}
+		return env.Hold(ctx, counts[0], os.Stdout)
 	}
-	return fmt.Errorf("unknown benchmark %q: plan, apply or scale", args[0])
+	return fmt.Errorf("unknown benchmark %q: plan, apply, scale or hold", args[0])
 }
 
 func parseCounts(s string) ([]int, error) {
