@@ -1,5 +1,7 @@
 package api
 
+import "time"
+
 // Version is the API version served under /v1.
 const Version = "v1"
 
@@ -10,7 +12,7 @@ const (
 	RoutePlan        = "POST /v1/plans"           // dry run: PlanRequest -> Plan
 	RouteSubmitJob   = "POST /v1/jobs"            // SubmitRequest -> Job
 	RouteListJobs    = "GET /v1/jobs"             // ?tenant=NAME -> JobList
-	RouteGetJob      = "GET /v1/jobs/{id}"        // -> Job with events
+	RouteGetJob      = "GET /v1/jobs/{id}"        // -> Job with events; ?wait=DURATION&after=SEQ long-polls
 	RouteRetryJob    = "POST /v1/jobs/{id}/retry" // -> new Job re-planned from a failed one
 	RouteListTenants = "GET /v1/tenants"          // -> TenantList
 	RouteGetTenant   = "GET /v1/tenants/{name}"   // -> Tenant (observed now)
@@ -22,6 +24,17 @@ const (
 	PathPlans   = "/v1/plans"
 	PathJobs    = "/v1/jobs"
 	PathTenants = "/v1/tenants"
+)
+
+// Long polls of RouteGetJob: with QueryWait (a Go duration up to MaxJobWait),
+// the executor answers once the job has an event after sequence number
+// QueryAfter (-1 for any), is in a terminal state, or the wait is over; so a
+// client following a job sees each change when it happens instead of at its
+// next poll.
+const (
+	QueryWait  = "wait"
+	QueryAfter = "after"
+	MaxJobWait = 20 * time.Second
 )
 
 // HeaderRequestID carries a client-chosen id that the executor logs and audits.

@@ -59,6 +59,9 @@ type Queue struct {
 	wg      sync.WaitGroup
 	ctx     context.Context
 	cancel  context.CancelFunc
+
+	changesMu sync.Mutex
+	changes   chan struct{} // closed and replaced on every job event (Changes)
 }
 
 // New returns a queue. Jobs run in the background until Close.
@@ -67,8 +70,24 @@ func New(st *store.Store, planner *plan.Planner, host *steps.Host, log *audit.Lo
 	return &Queue{
 		store: st, planner: planner, host: host, audit: log, now: now, log: logger,
 		tenants: map[string]*sync.Mutex{}, ctx: ctx, cancel: cancel, cancels: map[string]string{},
-		waiting: map[string]api.SubmitRequest{},
+		waiting: map[string]api.SubmitRequest{}, changes: make(chan struct{}),
 	}
+}
+
+// Changes returns a channel that is closed when the next job event is
+// recorded (every state change comes with one). Long polls take it before
+// they read a job, then wait on it.
+func (q *Queue) Changes() <-chan struct{} {
+	q.changesMu.Lock()
+	defer q.changesMu.Unlock()
+	return q.changes
+}
+
+func (q *Queue) notifyChange() {
+	q.changesMu.Lock()
+	close(q.changes)
+	q.changes = make(chan struct{})
+	q.changesMu.Unlock()
 }
 
 // Close stops accepting work, cancels running jobs at their next step
@@ -420,6 +439,7 @@ func (q *Queue) event(ctx context.Context, id string, ev api.Event) {
 	if _, err := q.store.AppendEvent(context.WithoutCancel(ctx), id, ev); err != nil {
 		q.log.ErrorContext(jobContext(ctx, id, "", ""), "record job event", "error", err)
 	}
+	q.notifyChange()
 }
 
 // record appends to the audit log; failure is an api error the caller

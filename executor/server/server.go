@@ -239,12 +239,64 @@ func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
-	job, err := s.Store.GetJob(r.Context(), r.PathValue("id"))
+	wait, after, err := longPoll(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, job)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		var changed <-chan struct{}
+		if s.Queue != nil {
+			changed = s.Queue.Changes() // before the read, so no event slips between
+		}
+		job, err := s.Store.GetJob(r.Context(), r.PathValue("id"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if wait == 0 || changed == nil || job.State.Terminal() || lastSeq(job) > after {
+			writeJSON(w, http.StatusOK, job)
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			writeJSON(w, http.StatusOK, job)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// longPoll reads the wait and after parameters of a job read (api.QueryWait).
+func longPoll(r *http.Request) (time.Duration, int, error) {
+	q := r.URL.Query()
+	if q.Get(api.QueryWait) == "" {
+		return 0, 0, nil
+	}
+	wait, err := time.ParseDuration(q.Get(api.QueryWait))
+	if err != nil || wait < 0 || wait > api.MaxJobWait {
+		return 0, 0, &api.Error{Code: api.CodeInvalidRequest, Field: api.QueryWait, Value: q.Get(api.QueryWait),
+			Message: fmt.Sprintf("wait must be a duration from 0s to %s", api.MaxJobWait)}
+	}
+	after, err := strconv.Atoi(q.Get(api.QueryAfter))
+	if err != nil || after < -1 {
+		return 0, 0, &api.Error{Code: api.CodeInvalidRequest, Field: api.QueryAfter, Value: q.Get(api.QueryAfter),
+			Message: "after must be the sequence number of the last event seen, or -1"}
+	}
+	return wait, after, nil
+}
+
+// lastSeq is the sequence number of job's newest event (-1 without any).
+func lastSeq(job api.Job) int {
+	last := -1
+	for _, ev := range job.Events {
+		last = max(last, ev.Seq)
+	}
+	return last
 }
 
 func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {

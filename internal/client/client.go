@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -195,17 +196,37 @@ func (c *Client) GetJob(ctx context.Context, id string) (*api.Job, error) {
 	return &out, nil
 }
 
-// WaitJob polls a job until its state is terminal and returns it, whatever
+// getJob reads a job once it has an event after sequence number after, or
+// is terminal, waiting up to longPollWait on the executor.
+func (c *Client) getJob(ctx context.Context, id string, after int) (*api.Job, error) {
+	q := url.Values{api.QueryWait: {longPollWait.String()}, api.QueryAfter: {strconv.Itoa(after)}}
+	var out api.Job
+	if err := c.do(ctx, http.MethodGet, api.PathJobs+"/"+url.PathEscape(id)+"?"+q.Encode(), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// longPollWait is how long one read of a job waits for its next event
+// (api.QueryWait), well within the request timeout.
+const longPollWait = 10 * time.Second
+
+// WaitJob follows a job until its state is terminal and returns it, whatever
 // the terminal state (check Job.State). onEvent, if not nil, sees every event
 // once, in sequence order, as it is observed. When ctx ends first, WaitJob
 // returns the last job it saw (nil if none) together with an error wrapping
 // ctx.Err(); other errors also come with the last job seen.
+//
+// Each read long-polls: the executor answers at the job's next event. An
+// executor that answers at once with nothing new (one without long polls)
+// is polled instead, from PollMin doubling to PollMax.
 func (c *Client) WaitJob(ctx context.Context, id string, onEvent func(api.Event)) (*api.Job, error) {
 	lastSeq := -1
 	wait := c.pollMin
 	var last *api.Job
 	for {
-		job, err := c.GetJob(ctx, id)
+		asked := time.Now()
+		job, err := c.getJob(ctx, id, lastSeq)
 		if err != nil {
 			if last != nil && ctx.Err() != nil {
 				return last, fmt.Errorf("wait for job %s (last state %s): %w", id, last.State, ctx.Err())
@@ -213,6 +234,7 @@ func (c *Client) WaitJob(ctx context.Context, id string, onEvent func(api.Event)
 			return last, err
 		}
 		last = job
+		seen := lastSeq
 		events := append([]api.Event(nil), job.Events...)
 		sort.SliceStable(events, func(i, j int) bool { return events[i].Seq < events[j].Seq })
 		for _, ev := range events {
@@ -225,6 +247,9 @@ func (c *Client) WaitJob(ctx context.Context, id string, onEvent func(api.Event)
 		}
 		if job.State.Terminal() {
 			return job, nil
+		}
+		if lastSeq > seen || time.Since(asked) >= longPollWait/2 {
+			continue // the executor waited for the change
 		}
 		timer := time.NewTimer(wait)
 		select {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -329,6 +330,41 @@ func TestWaitJob(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{1, 2, 3}, seen); diff != "" {
 		t.Errorf("events seen (-want +got):\n%s", diff)
+	}
+}
+
+// TestWaitJobLongPolls checks that WaitJob asks for the events after the
+// last one it saw and, answered with news, asks again at once.
+func TestWaitJobLongPolls(t *testing.T) {
+	t.Parallel()
+	events := []api.Event{
+		{Seq: 0, Type: api.EventJobState, Step: -1, Message: "running"},
+		{Seq: 1, Type: api.EventStepDone, Step: 0},
+		{Seq: 2, Type: api.EventJobState, Step: -1, Message: "succeeded"},
+	}
+	var mu sync.Mutex
+	var asked []string
+	mux := http.NewServeMux()
+	mux.HandleFunc(api.RouteGetJob, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		mu.Lock()
+		asked = append(asked, q.Get(api.QueryWait)+" after "+q.Get(api.QueryAfter))
+		mu.Unlock()
+		after, _ := strconv.Atoi(q.Get(api.QueryAfter))
+		time.Sleep(30 * time.Millisecond) // the next event happens
+		job := api.Job{ID: "j1", State: api.JobRunning, Events: events[:after+2]}
+		if after+2 == len(events) {
+			job.State = api.JobSucceeded
+		}
+		writeJSON(w, 200, job)
+	})
+	c := newClient(t, serveUnix(t, socketPath(t), mux))
+	job, err := c.WaitJob(context.Background(), "j1", nil)
+	if err != nil || job.State != api.JobSucceeded {
+		t.Fatalf("WaitJob = %+v, %v", job, err)
+	}
+	if diff := cmp.Diff([]string{"10s after -1", "10s after 0", "10s after 1"}, asked); diff != "" {
+		t.Errorf("reads (-want +got):\n%s", diff)
 	}
 }
 

@@ -64,6 +64,13 @@ func (o *observations) tenant(ctx context.Context, name string) (*api.Tenant, er
 	return ob.tenant, ob.err
 }
 
+// fresh observes the tenant anew, after a job of this operation changed it,
+// and keeps that observation for the resources applied after it.
+func (o *observations) fresh(ctx context.Context, name string) (*api.Tenant, error) {
+	o.forget(name)
+	return o.tenant(ctx, name)
+}
+
 // settled reports whether this operation has observed the tenant with
 // nothing to do: registered, no pending step and no budget hold. The
 // executor's dry run of its unchanged configuration would plan no step.

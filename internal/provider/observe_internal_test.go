@@ -86,6 +86,15 @@ func TestObservationsShareOneGetPerTenant(t *testing.T) {
 	if n := s.gets.Load(); n != 3 {
 		t.Errorf("%d GETs after forgetting a and reading it again, want 3", n)
 	}
+	if _, err := o.fresh(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.tenant(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.gets.Load(); n != 4 {
+		t.Errorf("%d GETs after a fresh read of b and a read that reuses it, want 4", n)
+	}
 }
 
 func TestObservationsDoNotKeepErrors(t *testing.T) {

@@ -418,7 +418,7 @@ func (r *TenantResource) apply(ctx context.Context, op operation, plan, config T
 	if job == nil {
 		return
 	}
-	t, err := r.data.client.GetTenant(ctx, plan.Name.ValueString())
+	t, err := r.data.observed.fresh(ctx, plan.Name.ValueString())
 	if err != nil {
 		addError(diags, plan.target(), "read back", err)
 	}

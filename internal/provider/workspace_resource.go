@@ -225,7 +225,7 @@ func (r *WorkspaceResource) apply(ctx context.Context, op operation, plan, confi
 	if job == nil {
 		return
 	}
-	t, err := r.data.client.GetTenant(ctx, plan.Tenant.ValueString())
+	t, err := r.data.observed.fresh(ctx, plan.Tenant.ValueString())
 	if err != nil {
 		addError(diags, plan.target(), "read back", err)
 	}
