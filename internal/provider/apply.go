@@ -401,10 +401,6 @@ func (d *providerData) modifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if diags.HasError() {
 		return
 	}
-	if d.unchangedAndSettled(req, request) {
-		keep = true // as the executor's dry run would leave it
-		return
-	}
 	if req.State.Raw.IsNull() {
 		exists, err := d.existsOnHost(ctx, t)
 		if err != nil {
@@ -441,21 +437,28 @@ func (d *providerData) modifyPlan(ctx context.Context, req resource.ModifyPlanRe
 
 // unchangedAndSettled reports whether ModifyPlan can leave the plan as it is
 // without asking for a dry run: the configuration equals the refreshed state,
-// it carries no write-only secrets (the host may hold other ones, which only
-// a dry run compares), and this operation has already observed the tenant
-// with nothing to do (its drift plan is empty). A dry run would then plan no
-// step, and isNoOp would keep the plan. With -refresh=false nothing was
-// observed, so the dry run still happens.
-func (d *providerData) unchangedAndSettled(req resource.ModifyPlanRequest, request api.PlanRequest) bool {
+// it sets no write-only secret (the map attribute named secret, if any: the host
+// may hold another one, which only a dry run compares), and this operation
+// has already observed the tenant (named by the state's attribute
+// tenantAttr) with nothing to do, its drift plan empty. A dry run would then
+// plan no step, and isNoOp would keep the plan. With -refresh=false nothing
+// was observed, so the dry run still happens. It reads single attributes
+// rather than the models: on a no-change plan this is all ModifyPlan does.
+func (d *providerData) unchangedAndSettled(ctx context.Context, req resource.ModifyPlanRequest, tenantAttr, secret string) bool {
 	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
 		return false
 	}
-	for _, c := range request.Changes {
-		if len(c.APIKeys) > 0 {
+	if secret != "" {
+		var v types.Map
+		if diags := req.Config.GetAttribute(ctx, path.Root(secret), &v); diags.HasError() || !v.IsNull() {
 			return false
 		}
 	}
-	return d.observed.settled(request.Tenant)
+	var tenant types.String
+	if diags := req.State.GetAttribute(ctx, path.Root(tenantAttr), &tenant); diags.HasError() {
+		return false
+	}
+	return d.observed.settled(tenant.ValueString())
 }
 
 // addBudgetHold warns that the plan keeps the tenant suspended for its

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/testhost"
@@ -99,4 +101,44 @@ func executorRequests(t *testing.T, host testHost) requestCounts {
 		}
 	}
 	return counts
+}
+
+// keyedTenant is a tenant with a model provider whose API key is the
+// write-only value given.
+func keyedTenant(key string) string {
+	return fmt.Sprintf(`
+resource "missioncontrol_tenant" "keyed" {
+  name        = "keyed"
+  environment = "development"
+  model_providers = [{
+    name     = "local"
+    base_url = "http://127.0.0.1:9/v1"
+    api      = "openai-completions"
+    models   = [{ id = "m1" }]
+  }]
+  api_keys_wo = { local = %q }
+}
+`, key)
+}
+
+// TestAccPlan_newAPIKeyIsPlanned checks the exception to skipping the dry
+// run of an unchanged, settled resource: a write-only key is in neither
+// plan nor state, so only the executor's dry run can tell that it changed.
+func TestAccPlan_newAPIKeyIsPlanned(t *testing.T) {
+	host := realHost(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             tenantDecommissioned(host, "keyed"),
+		Steps: []resource.TestStep{
+			{Config: keyedTenant("sk-first")},
+			{Config: keyedTenant("sk-first"), PlanOnly: true},
+			{
+				Config: keyedTenant("sk-second"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("missioncontrol_tenant.keyed", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("missioncontrol_tenant.keyed", tfjsonpath.New("planned_steps"), anyElement(`credentials\.env`)),
+				}},
+			},
+		},
+	})
 }

@@ -133,8 +133,8 @@ func (r *ServiceResource) Configure(_ context.Context, req resource.ConfigureReq
 // ModifyPlan runs the executor's dry run of the service; see
 // TenantResource.ModifyPlan.
 func (r *ServiceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return // destroy, or the provider is not configured yet
+	if req.Plan.Raw.IsNull() || r.data == nil || r.data.unchangedAndSettled(ctx, req, "tenant", "") {
+		return // destroy, the provider is not configured yet, or nothing to plan
 	}
 	var plan, config ServiceResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

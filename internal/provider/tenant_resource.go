@@ -328,8 +328,8 @@ func (r *TenantResource) Configure(_ context.Context, req resource.ConfigureRequ
 // allocation into the plan. It is read-only and deterministic, as Terraform
 // calls it again during apply and compares the results.
 func (r *TenantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return // destroy, or the provider is not configured yet
+	if req.Plan.Raw.IsNull() || r.data == nil || r.data.unchangedAndSettled(ctx, req, "name", "api_keys_wo") {
+		return // destroy, the provider is not configured yet, or nothing to plan
 	}
 	var plan, config TenantResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

@@ -128,8 +128,8 @@ func (r *WorkspaceResource) Configure(_ context.Context, req resource.ConfigureR
 // ModifyPlan runs the executor's dry run of the workspace; see
 // TenantResource.ModifyPlan.
 func (r *WorkspaceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return // destroy, or the provider is not configured yet
+	if req.Plan.Raw.IsNull() || r.data == nil || r.data.unchangedAndSettled(ctx, req, "tenant", "") {
+		return // destroy, the provider is not configured yet, or nothing to plan
 	}
 	var plan, config WorkspaceResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
