@@ -2,9 +2,11 @@
 // status, opens and closes incidents, and computes availability.
 //
 // A probe round (Monitor.Tick) reads systemd's view of every gateway unit in
-// one `systemctl show` call (ActiveState, SubState, NRestarts, MainPID) and,
-// when health.http is on, asks each running gateway's /healthz then /readyz
-// on its loopback port. Each tenant gets a status:
+// one observation (ActiveState, SubState, NRestarts, MainPID: pipelined
+// D-Bus calls when the executor reaches systemd's private socket, else one
+// `systemctl show`) and, when health.http is on, asks each running
+// gateway's /healthz then /readyz on its loopback port. Each tenant gets a
+// status:
 //
 //   - healthy: the unit runs (and the gateway is live and ready);
 //   - degraded: up but not ready or not answering, restarting after its

@@ -4,6 +4,10 @@
 // action means the target already holds), rendered for review as an api.Step,
 // applied, and verified by observing again.
 //
+// Unit observations (UnitStates, UnitFreshness) read systemd's D-Bus API
+// in-process when Host.Units is set (SystemdBus), else run `systemctl show`;
+// actions on units always run systemctl.
+//
 // It never invokes a shell: commands run by argv with an absolute path and an
 // empty environment, from a file descriptor whose content was checked against
 // the policy's sha256 pin. File operations never follow a symlink out of the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,40 +31,21 @@ type Freshness struct {
 const startLayout = "Mon 2006-01-02 15:04:05.000000 MST"
 
 // UnitFreshness observes unit and compares the start of its main process
-// with the modification times of files (missing files are ignored). It runs
-// `systemctl show` and never changes anything.
+// with the modification times of files (missing files are ignored). It asks
+// h.Units when set, else runs `systemctl show`, and never changes anything.
 //
-// Outcomes: the freshness; or an error if systemctl fails or prints a start
-// time it cannot read. A wall clock stepped backwards can make a unit look
-// stale once; the restart that a plan then adds makes it fresh.
+// Outcomes: the freshness; or an error if systemd cannot be asked or
+// systemctl prints a start time it cannot read. A wall clock stepped
+// backwards can make a unit look stale once; the restart that a plan then
+// adds makes it fresh.
 func (h *Host) UnitFreshness(ctx context.Context, unit string, files []Anchor) (Freshness, error) {
-	argv := []string{h.Commands.Systemctl, "show", "--timestamp=us+utc", "--property=NeedDaemonReload,ExecMainStartTimestamp,MainPID", "--", unit}
-	res, err := h.Runner.Run(ctx, argv)
+	run, err := h.readRun(ctx, unit)
 	if err != nil {
-		return Freshness{}, fmt.Errorf("systemctl show %s: %w", unit, err)
+		return Freshness{}, err
 	}
-	if res.ExitCode != 0 {
-		return Freshness{}, fmt.Errorf("systemctl show %s: exit %d: %s", unit, res.ExitCode, bytes.TrimSpace(res.Stderr))
-	}
-	var f Freshness
-	var started, pid string
-	for _, line := range strings.Split(string(res.Stdout), "\n") {
-		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
-		switch k {
-		case "NeedDaemonReload":
-			f.NeedReload = v == "yes"
-		case "ExecMainStartTimestamp":
-			started = v
-		case "MainPID":
-			pid = v
-		}
-	}
-	if started == "" || pid == "" || pid == "0" {
+	f := Freshness{NeedReload: run.NeedReload}
+	if run.Started.IsZero() || run.MainPID == 0 {
 		return f, nil
-	}
-	at, err := time.Parse(startLayout, started)
-	if err != nil {
-		return Freshness{}, fmt.Errorf("systemctl show %s: start time %q: %w", unit, started, err)
 	}
 	var newest time.Time
 	for _, a := range files {
@@ -73,11 +55,57 @@ func (h *Host) UnitFreshness(ctx context.Context, unit string, files []Anchor) (
 		}
 		// systemd keeps microseconds; a file written in the same
 		// microsecond as the start counts as read by it.
-		if mt.Truncate(time.Microsecond).After(at) && mt.After(newest) {
+		if mt.Truncate(time.Microsecond).After(run.Started) && mt.After(newest) {
 			newest, f.StartedBefore = mt, a.Path()
 		}
 	}
 	return f, nil
+}
+
+// readRun reads what UnitFreshness compares: over h.Units when set, with
+// `systemctl show` when not, or when that read fails (see busReadTimeout).
+func (h *Host) readRun(ctx context.Context, unit string) (UnitRun, error) {
+	if h.Units != nil {
+		bctx, cancel := context.WithTimeout(ctx, busReadTimeout(1))
+		run, err := h.Units.ReadRun(bctx, unit)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return run, err
+		}
+	}
+	return h.showRun(ctx, unit)
+}
+
+// showRun reads what UnitFreshness compares with `systemctl show`.
+func (h *Host) showRun(ctx context.Context, unit string) (UnitRun, error) {
+	argv := []string{h.Commands.Systemctl, "show", "--timestamp=us+utc", "--property=NeedDaemonReload,ExecMainStartTimestamp,MainPID", "--", unit}
+	res, err := h.Runner.Run(ctx, argv)
+	if err != nil {
+		return UnitRun{}, fmt.Errorf("systemctl show %s: %w", unit, err)
+	}
+	if res.ExitCode != 0 {
+		return UnitRun{}, fmt.Errorf("systemctl show %s: exit %d: %s", unit, res.ExitCode, bytes.TrimSpace(res.Stderr))
+	}
+	var run UnitRun
+	var started string
+	for _, line := range strings.Split(string(res.Stdout), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		switch k {
+		case "NeedDaemonReload":
+			run.NeedReload = v == "yes"
+		case "ExecMainStartTimestamp":
+			started = v
+		case "MainPID":
+			run.MainPID, _ = strconv.Atoi(v)
+		}
+	}
+	if started == "" || run.MainPID == 0 {
+		return run, nil
+	}
+	if run.Started, err = time.Parse(startLayout, started); err != nil {
+		return UnitRun{}, fmt.Errorf("systemctl show %s: start time %q: %w", unit, started, err)
+	}
+	return run, nil
 }
 
 // modTime is the anchored path's modification time, zero if it is missing.

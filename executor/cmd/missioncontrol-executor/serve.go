@@ -128,6 +128,9 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 			Visudo: cfg.Commands.Visudo, Tar: cfg.Commands.Tar,
 		},
 	}
+	if closeBus := observeUnitsOverBus(ctx, host, logger); closeBus != nil {
+		defer closeBus()
+	}
 	planner := &plan.Planner{
 		Config: cfg, Policy: func() *policy.Policy { return pol }, Host: host, Registry: st,
 		Render: plan.Renderer{Config: cfg}, HostID: hostID,
@@ -216,6 +219,23 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	queue.Close()
 	logger.Info("executor stopped")
 	return err
+}
+
+// observeUnitsOverBus points host's unit observations at systemd's private
+// D-Bus socket: a `systemctl show` per observation cost most of the
+// executor's and PID 1's CPU. If systemd cannot be reached there, the
+// observations keep running systemctl. It returns the bus's Close, or nil.
+func observeUnitsOverBus(ctx context.Context, host *steps.Host, logger *slog.Logger) func() error {
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	bus, version, err := steps.DialSystemd(dctx, steps.SystemdPrivateSocket)
+	if err != nil {
+		logger.Warn("unit observations run systemctl show: systemd's D-Bus API is unreachable", "socket", steps.SystemdPrivateSocket, "error", err)
+		return nil
+	}
+	host.Units = bus
+	logger.Info("unit observations use systemd's D-Bus API", "socket", steps.SystemdPrivateSocket, "systemd_version", version)
+	return bus.Close
 }
 
 // crashPoints wires the test-only fault injection (package fault) into the
