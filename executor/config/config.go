@@ -117,8 +117,8 @@ type Health struct {
 	// consecutive good ones close it.
 	OpenAfter  int
 	CloseAfter int
-	// ProbeTimeout bounds one probe round's systemctl call and each HTTP
-	// probe; it must be shorter than Interval.
+	// ProbeTimeout bounds each HTTP probe, and a round's query of all units
+	// unless half of Interval is longer; it must be shorter than Interval.
 	ProbeTimeout time.Duration
 	// HTTP also asks the gateway's /healthz and /readyz on loopback (true by
 	// default, for the real OpenClaw gateway). Set it false when
