@@ -61,7 +61,7 @@ type Queue struct {
 	cancel  context.CancelFunc
 
 	changesMu sync.Mutex
-	changes   chan struct{} // closed and replaced on every job event (Changes)
+	changes   map[string]chan struct{} // by job id, closed at its next event (Changes)
 }
 
 // New returns a queue. Jobs run in the background until Close.
@@ -70,23 +70,31 @@ func New(st *store.Store, planner *plan.Planner, host *steps.Host, log *audit.Lo
 	return &Queue{
 		store: st, planner: planner, host: host, audit: log, now: now, log: logger,
 		tenants: map[string]*sync.Mutex{}, ctx: ctx, cancel: cancel, cancels: map[string]string{},
-		waiting: map[string]api.SubmitRequest{}, changes: make(chan struct{}),
+		waiting: map[string]api.SubmitRequest{}, changes: map[string]chan struct{}{},
 	}
 }
 
-// Changes returns a channel that is closed when the next job event is
-// recorded (every state change comes with one). Long polls take it before
-// they read a job, then wait on it.
-func (q *Queue) Changes() <-chan struct{} {
+// Changes returns a channel that is closed when job id records its next
+// event (every state change comes with one). Long polls take it before
+// they read the job, then wait on it.
+func (q *Queue) Changes(id string) <-chan struct{} {
 	q.changesMu.Lock()
 	defer q.changesMu.Unlock()
-	return q.changes
+	ch, ok := q.changes[id]
+	if !ok {
+		ch = make(chan struct{})
+		q.changes[id] = ch
+	}
+	return ch
 }
 
-func (q *Queue) notifyChange() {
+// notifyChange wakes the long polls of job id.
+func (q *Queue) notifyChange(id string) {
 	q.changesMu.Lock()
-	close(q.changes)
-	q.changes = make(chan struct{})
+	if ch, ok := q.changes[id]; ok {
+		close(ch)
+		delete(q.changes, id)
+	}
 	q.changesMu.Unlock()
 }
 
@@ -439,7 +447,7 @@ func (q *Queue) event(ctx context.Context, id string, ev api.Event) {
 	if _, err := q.store.AppendEvent(context.WithoutCancel(ctx), id, ev); err != nil {
 		q.log.ErrorContext(jobContext(ctx, id, "", ""), "record job event", "error", err)
 	}
-	q.notifyChange()
+	q.notifyChange(id)
 }
 
 // record appends to the audit log; failure is an api error the caller

@@ -244,24 +244,29 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	id := r.PathValue("id")
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	var changed <-chan struct{}
 	for {
-		var changed <-chan struct{}
-		if s.Queue != nil {
-			changed = s.Queue.Changes() // before the read, so no event slips between
-		}
-		job, err := s.Store.GetJob(r.Context(), r.PathValue("id"))
+		job, err := s.Store.GetJob(r.Context(), id)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		if wait == 0 || changed == nil || job.State.Terminal() || lastSeq(job) > after {
+		if wait == 0 || s.Queue == nil || job.State.Terminal() || lastSeq(job) > after {
 			writeJSON(w, http.StatusOK, job)
 			return
 		}
+		if changed == nil {
+			// Watch, then read again: an event between the two reads is
+			// seen by the second; one after it closes changed.
+			changed = s.Queue.Changes(id)
+			continue
+		}
 		select {
 		case <-changed:
+			changed = nil
 		case <-timer.C:
 			writeJSON(w, http.StatusOK, job)
 			return
