@@ -120,12 +120,12 @@ func systemctlHost(tb testing.TB) *steps.Host {
 // busHost observes units only over D-Bus: it has no runner to fall back on.
 func busHost(tb testing.TB) (*steps.Host, *steps.SystemdBus) {
 	tb.Helper()
-	bus, version, err := steps.DialSystemd(context.Background(), steps.SystemdPrivateSocket)
+	bus, version, err := steps.DialSystemd(context.Background(), steps.SystemBus)
 	if err != nil {
 		tb.Fatalf("dial systemd: %v", err)
 	}
 	tb.Cleanup(func() { bus.Close() })
-	tb.Logf("systemd %s over %s", version, steps.SystemdPrivateSocket)
+	tb.Logf("systemd %s over %s", version, steps.SystemBus)
 	return &steps.Host{Units: bus}, bus
 }
 

@@ -221,20 +221,20 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	return err
 }
 
-// observeUnitsOverBus points host's unit observations at systemd's private
-// D-Bus socket: a `systemctl show` per observation cost most of the
+// observeUnitsOverBus points host's unit observations at systemd's D-Bus API
+// on the system bus: a `systemctl show` per observation cost most of the
 // executor's and PID 1's CPU. If systemd cannot be reached there, the
 // observations keep running systemctl. It returns the bus's Close, or nil.
 func observeUnitsOverBus(ctx context.Context, host *steps.Host, logger *slog.Logger) func() error {
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	bus, version, err := steps.DialSystemd(dctx, steps.SystemdPrivateSocket)
+	bus, version, err := steps.DialSystemd(dctx, steps.SystemBus)
 	if err != nil {
-		logger.Warn("unit observations run systemctl show: systemd's D-Bus API is unreachable", "socket", steps.SystemdPrivateSocket, "error", err)
+		logger.Warn("unit observations run systemctl show: systemd's D-Bus API is unreachable", "address", steps.SystemBus, "error", err)
 		return nil
 	}
 	host.Units = bus
-	logger.Info("unit observations use systemd's D-Bus API", "socket", steps.SystemdPrivateSocket, "systemd_version", version)
+	logger.Info("unit observations use systemd's D-Bus API", "address", steps.SystemBus, "systemd_version", version)
 	return bus.Close
 }
 
