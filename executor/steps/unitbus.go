@@ -349,3 +349,36 @@ func UnitPath(unit string) dbus.ObjectPath {
 	}
 	return dbus.ObjectPath(sb.String())
 }
+
+// BusRounds answers UnitStates for a health round, all tenants' units at
+// once, over a connection of its own to systemd (Path, usually
+// SystemdPrivateSocket) that the round closes: 1,000 units in about 0.3 s
+// where one `systemctl show` of them took 2.4 to 3.1 s. If that read fails
+// it asks Fallback (the Host, which runs systemctl).
+//
+// Plans do not read units this way: with a long-lived connection to
+// systemd open (on its private socket or on the system bus alike), a
+// 50-tenant apply cost PID 1 twice the CPU (20.7 s instead of 10.2 s) and
+// took 32.5 s instead of 21.0 s (BENCHMARKS.md), for a saving of under
+// 1 s of CPU per no-change plan.
+type BusRounds struct {
+	Path     string
+	Fallback interface {
+		UnitStates(ctx context.Context, units ...string) (map[string]api.UnitState, error)
+	}
+}
+
+// UnitStates reads units over a new connection, or through Fallback.
+func (r BusRounds) UnitStates(ctx context.Context, units ...string) (map[string]api.UnitState, error) {
+	bctx, cancel := context.WithTimeout(ctx, busReadTimeout(len(units)))
+	defer cancel()
+	bus, _, err := DialSystemd(bctx, r.Path)
+	if err == nil {
+		states, err := bus.ReadUnits(bctx, units)
+		bus.Close()
+		if err == nil {
+			return states, nil
+		}
+	}
+	return r.Fallback.UnitStates(ctx, units...)
+}

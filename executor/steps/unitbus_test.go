@@ -534,3 +534,14 @@ func TestHostObservesThroughUnits(t *testing.T) {
 		t.Errorf("UnitFreshness = %+v, %v; want %+v", f, err, want)
 	}
 }
+
+// A health round whose D-Bus read fails asks the fallback.
+func TestBusRoundsFallBack(t *testing.T) {
+	t.Parallel()
+	want := map[string]api.UnitState{"gw@a.service": {Unit: "gw@a.service", ActiveState: "active"}}
+	r := steps.BusRounds{Path: filepath.Join(t.TempDir(), "no-systemd"), Fallback: &steps.Host{Units: fakeReader{states: want}}}
+	got, err := r.UnitStates(context.Background(), "gw@a.service")
+	if err != nil || got["gw@a.service"] != want["gw@a.service"] {
+		t.Errorf("UnitStates = %+v, %v; want the fallback's %+v", got, err, want)
+	}
+}

@@ -128,9 +128,6 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 			Visudo: cfg.Commands.Visudo, Tar: cfg.Commands.Tar,
 		},
 	}
-	if closeBus := observeUnitsOverBus(ctx, host, logger); closeBus != nil {
-		defer closeBus()
-	}
 	planner := &plan.Planner{
 		Config: cfg, Policy: func() *policy.Policy { return pol }, Host: host, Registry: st,
 		Render: plan.Renderer{Config: cfg}, HostID: hostID,
@@ -183,7 +180,10 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		return err
 	}
 	defer stopUsage()
-	stopHealth, err := startHealth(ctx, cfg, st, host, srv, reg, logger)
+	// Health rounds read every tenant's unit over D-Bus, plans with
+	// systemctl (steps.BusRounds says why).
+	rounds := steps.BusRounds{Path: steps.SystemdPrivateSocket, Fallback: host}
+	stopHealth, err := startHealth(ctx, cfg, st, rounds, srv, reg, logger)
 	if err != nil {
 		return err
 	}
@@ -219,23 +219,6 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	queue.Close()
 	logger.Info("executor stopped")
 	return err
-}
-
-// observeUnitsOverBus points host's unit observations at systemd's D-Bus API
-// on the system bus: a `systemctl show` per observation cost most of the
-// executor's and PID 1's CPU. If systemd cannot be reached there, the
-// observations keep running systemctl. It returns the bus's Close, or nil.
-func observeUnitsOverBus(ctx context.Context, host *steps.Host, logger *slog.Logger) func() error {
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	bus, version, err := steps.DialSystemd(dctx, steps.SystemBus)
-	if err != nil {
-		logger.Warn("unit observations run systemctl show: systemd's D-Bus API is unreachable", "address", steps.SystemBus, "error", err)
-		return nil
-	}
-	host.Units = bus
-	logger.Info("unit observations use systemd's D-Bus API", "address", steps.SystemBus, "systemd_version", version)
-	return bus.Close
 }
 
 // crashPoints wires the test-only fault injection (package fault) into the
