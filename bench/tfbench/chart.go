@@ -30,10 +30,10 @@ type Series struct {
 var palette = []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}}
 
 const (
-	chartW, chartH = 900, 560
+	chartW, chartH = 900, 600
 	scale          = 2 // font pixel size
 	left, right    = 80, 90
-	top, bottom    = 50, 110
+	top, bottom    = 50, 150
 )
 
 // WritePNG renders the chart as a PNG.
