@@ -283,34 +283,34 @@ func (e *env) crashThenRetry(t *testing.T, name string, req api.PlanRequest, p a
 // in which the executor is down.
 func (e *env) waitThroughRestart(t *testing.T, id string) api.Job {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	var last error
-	for time.Now().Before(deadline) {
-		var j api.Job
-		if last = e.c.do("GET", api.PathJobs+"/"+id, nil, &j); last == nil && j.State.Terminal() {
-			return j
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("job %s did not end (last error %v)\n%s", id, last, e.host.Journal("-u", testhost.ExecutorUnit, "-n", "40"))
-	return api.Job{}
+	var j api.Job
+	e.throughRestart(t, "job "+id+" did not end", api.PathJobs+"/"+id, &j, func() bool { return j.State.Terminal() })
+	return j
 }
 
 // newestJobThroughRestart returns tenant's newest job, asking until the
 // executor answers again.
 func (e *env) newestJobThroughRestart(t *testing.T, tenant string) api.Job {
 	t.Helper()
+	var list api.JobList
+	e.throughRestart(t, "no job of "+tenant+" found", api.PathJobs+"?tenant="+tenant+"&limit=1", &list,
+		func() bool { return len(list.Jobs) > 0 })
+	return list.Jobs[0]
+}
+
+// throughRestart GETs path into out until done says so, for up to 3
+// minutes, through the seconds in which the executor is down.
+func (e *env) throughRestart(t *testing.T, failure, path string, out any, done func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	var last error
 	for time.Now().Before(deadline) {
-		var list api.JobList
-		if last = e.c.do("GET", api.PathJobs+"?tenant="+tenant+"&limit=1", nil, &list); last == nil && len(list.Jobs) > 0 {
-			return list.Jobs[0]
+		if last = e.c.do("GET", path, nil, out); last == nil && done() {
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("no job of %s found (last error %v)", tenant, last)
-	return api.Job{}
+	t.Fatalf("%s (last error %v)\n%s", failure, last, e.host.Journal("-u", testhost.ExecutorUnit, "-n", "40"))
 }
 
 func (e *env) restarts(t *testing.T) int {

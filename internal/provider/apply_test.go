@@ -27,9 +27,11 @@ type scriptedExecutor struct {
 	planned   string  // digest a fresh dry run answers
 }
 
-func (s scriptedExecutor) start(t *testing.T) *providerData {
+// serveExecutor serves h on a unix socket, as a stand-in for the executor's
+// API, and returns a client of it configured by cfg (Endpoint is set here).
+func serveExecutor(t *testing.T, h http.Handler, cfg client.Config) *client.Client {
 	t.Helper()
-	dir, err := os.MkdirTemp("/tmp", "mc-apply-")
+	dir, err := os.MkdirTemp("/tmp", "mc-provider-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +40,21 @@ func (s scriptedExecutor) start(t *testing.T) *providerData {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	cfg.Endpoint = "unix://" + ln.Addr().String()
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (s scriptedExecutor) start(t *testing.T) *providerData {
+	t.Helper()
 	write := func(w http.ResponseWriter, status int, v any) {
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(v)
@@ -54,15 +71,7 @@ func (s scriptedExecutor) start(t *testing.T) *providerData {
 	})
 	mux.HandleFunc(api.RouteGetJob, func(w http.ResponseWriter, r *http.Request) { write(w, 200, s.job) })
 	mux.HandleFunc(api.RoutePlan, func(w http.ResponseWriter, r *http.Request) { write(w, 200, api.Plan{Digest: s.planned}) })
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	c, err := client.New(client.Config{Endpoint: "unix://" + ln.Addr().String(), PollMin: time.Millisecond, PollMax: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := serveExecutor(t, mux, client.Config{PollMin: time.Millisecond, PollMax: 5 * time.Millisecond})
 	return &providerData{client: c, observed: newObservations(c)}
 }
 

@@ -3,11 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,15 +24,6 @@ type tenantServer struct {
 
 func (s *tenantServer) start(t *testing.T) *observations {
 	t.Helper()
-	dir, err := os.MkdirTemp("/tmp", "mc-observe-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	ln, err := net.Listen("unix", filepath.Join(dir, "s.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(api.RouteGetTenant, func(w http.ResponseWriter, r *http.Request) {
 		s.gets.Add(1)
@@ -48,16 +35,7 @@ func (s *tenantServer) start(t *testing.T) *observations {
 		}
 		_ = json.NewEncoder(w).Encode(s.tenants[r.PathValue("name")])
 	})
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	c, err := client.New(client.Config{Endpoint: "unix://" + ln.Addr().String(), RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newObservations(c)
+	return newObservations(serveExecutor(t, mux, client.Config{RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond}))
 }
 
 func TestObservationsShareOneGetPerTenant(t *testing.T) {
