@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 )
@@ -35,10 +34,6 @@ type Host struct {
 	PasswdFile, GroupFile, ShadowFile string
 	// Random fills secrets; crypto/rand when nil.
 	Random func([]byte) error
-	// Units, when set, answers the read-only unit observations
-	// (UnitStates, UnitFreshness) in-process, e.g. a SystemdBus; nil runs
-	// `systemctl show` through Runner. Actions always run systemctl.
-	Units UnitReader
 
 	// unitBatch shares one systemctl show among concurrent UnitStates.
 	unitBatch unitBatch
@@ -214,8 +209,8 @@ func SHA256(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// UnitStates asks systemd about units in one call: h.Units when set, else
-// (or when that read fails) `systemctl show`.
+// UnitStates asks systemd about units in one `systemctl show` (BusRounds
+// says why not over D-Bus).
 func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.UnitState, error) {
 	out := map[string]api.UnitState{}
 	if len(units) == 0 {
@@ -224,26 +219,7 @@ func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.
 	if cached, ok := cachedUnitStates(ctx, units); ok {
 		return cached, nil
 	}
-	if h.Units != nil {
-		// No batching: it pays for a systemctl process, while pipelined
-		// D-Bus calls cost less than waiting for another caller's batch.
-		bctx, cancel := context.WithTimeout(ctx, busReadTimeout(len(units)))
-		states, err := h.Units.ReadUnits(bctx, units)
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return states, err
-		}
-	}
 	return h.unitBatch.states(ctx, units, h.showUnits)
-}
-
-// busReadTimeout bounds a read of units over h.Units before the
-// observation asks systemctl instead. In a few hundred test runs systemd
-// once left a call unanswered: that must cost an observation seconds, not
-// fail it. A read of 1,000 units takes about 0.3 s, 4 s right after a
-// daemon-reload.
-func busReadTimeout(units int) time.Duration {
-	return 5*time.Second + time.Duration(units)*5*time.Millisecond
 }
 
 // showUnits runs one `systemctl show` of units.

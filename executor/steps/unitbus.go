@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"os"
 	"strconv"
@@ -17,35 +16,13 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 )
 
-// UnitReader observes units in-process, answering what `systemctl show`
-// would print for them. It only reads: actions still run systemctl.
-type UnitReader interface {
-	// ReadUnits returns the state of every unit, keyed by name. A unit
-	// systemd cannot find is LoadState "not-found", not an error.
-	ReadUnits(ctx context.Context, units []string) (map[string]api.UnitState, error)
-	// ReadRun returns what UnitFreshness compares for unit.
-	ReadRun(ctx context.Context, unit string) (UnitRun, error)
-}
-
-// UnitRun is what systemd reports about a unit's files and main process.
+// UnitRun is what `systemctl show` reports about a unit's files and main
+// process, for UnitFreshness.
 type UnitRun struct {
 	NeedReload bool      // NeedDaemonReload=yes
 	MainPID    int       // 0 when no main process runs
 	Started    time.Time // ExecMainStartTimestamp, microseconds; zero if never
 }
-
-// SystemBus is the system bus's address, where the executor reads unit
-// properties: one long-lived connection, through dbus-daemon.
-//
-// Not systemd's private socket (SystemdPrivateSocket), though it needs no
-// dbus-daemon: systemd sends every signal to every connection on that
-// socket, subscribed or not (about 23 for one unit's restart), so a
-// long-lived connection there made the executor and PID 1 decode and encode
-// every change on the host: a 50-tenant apply took 45 s instead of 30 s. A
-// connection per read avoids that but costs PID 1 about 5 ms each. On the
-// system bus a connection without match rules receives no signal, and a
-// read costs PID 1 about 0.3 ms.
-const SystemBus = "unix:path=/run/dbus/system_bus_socket"
 
 // SystemdPrivateSocket is systemd's own D-Bus socket: root only, and it
 // needs no dbus-daemon (systemctl itself uses it when run as root).
@@ -62,20 +39,17 @@ const (
 	busTimeout = 25 * time.Second
 )
 
-// SystemdBus reads unit properties from systemd over one long-lived
-// connection (see SystemBus), redialled when it breaks. It is safe for
-// concurrent use.
+// SystemdBus reads unit properties from systemd over one connection to its
+// private socket, redialled when it breaks. BusRounds opens one per health
+// round. It is safe for concurrent use.
 type SystemdBus struct {
 	path string
 	mu   sync.Mutex
 	conn *dbus.Conn
 }
 
-var _ UnitReader = (*SystemdBus)(nil)
-
-// DialSystemd connects to systemd at path, a bus address (usually
-// SystemBus) or the path of systemd's private socket, and asks systemd for
-// its version, so a bus that
+// DialSystemd connects to systemd's private socket at path (usually
+// SystemdPrivateSocket) and asks systemd for its version, so a bus that
 // answers is known to work. Outcomes: the bus and systemd's version; or an
 // error if the socket cannot be reached, authentication fails or systemd
 // does not answer before ctx ends.
@@ -124,16 +98,6 @@ func (b *SystemdBus) connection(ctx context.Context) (*dbus.Conn, error) {
 	}
 	ctx, cancel := withBusTimeout(ctx)
 	defer cancel()
-	if strings.HasPrefix(b.path, "unix:") {
-		// A bus address: authenticate and Hello, as any bus client. No
-		// WithContext: it would close the connection when ctx ends.
-		conn, err := dbus.Connect(b.path)
-		if err != nil {
-			return nil, fmt.Errorf("systemd bus %s: %w", b.path, err)
-		}
-		b.conn = conn
-		return conn, nil
-	}
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", b.path)
 	if err != nil {
@@ -290,29 +254,6 @@ func (b *SystemdBus) ReadUnits(ctx context.Context, units []string) (map[string]
 	return out, nil
 }
 
-// ReadRun reads the properties UnitFreshness compares.
-func (b *SystemdBus) ReadRun(ctx context.Context, unit string) (UnitRun, error) {
-	var r UnitRun
-	var started uint64
-	err := b.get(ctx, []string{unit}, func(u string) []prop {
-		ps := []prop{{unitIface, "NeedDaemonReload", func(v dbus.Variant) error { return v.Store(&r.NeedReload) }}}
-		if isService(u) {
-			ps = append(ps,
-				prop{serviceIface, "MainPID", setUint32(&r.MainPID)},
-				prop{serviceIface, "ExecMainStartTimestamp", func(v dbus.Variant) error { return v.Store(&started) }})
-		}
-		return ps
-	})
-	if err != nil {
-		return UnitRun{}, err
-	}
-	// 0 and infinity mean never; systemctl prints an empty time for both.
-	if started != 0 && started != math.MaxUint64 {
-		r.Started = time.UnixMicro(int64(started)).UTC()
-	}
-	return r, nil
-}
-
 func isService(unit string) bool { return strings.HasSuffix(unit, ".service") }
 
 func setString(dst *string) func(dbus.Variant) error {
@@ -350,6 +291,14 @@ func UnitPath(unit string) dbus.ObjectPath {
 	return dbus.ObjectPath(sb.String())
 }
 
+// busReadTimeout bounds a round's read over D-Bus before it asks systemctl
+// instead: a call left unanswered (godbus dropped an error reply of
+// systemd's in tests) must cost the round seconds, not fail it. A read of
+// 1,000 units takes about 0.3 s, 4 s right after a daemon-reload.
+func busReadTimeout(units int) time.Duration {
+	return 5*time.Second + time.Duration(units)*5*time.Millisecond
+}
+
 // BusRounds answers UnitStates for a health round, all tenants' units at
 // once, over a connection of its own to systemd (Path, usually
 // SystemdPrivateSocket) that the round closes: 1,000 units in about 0.3 s
@@ -357,7 +306,7 @@ func UnitPath(unit string) dbus.ObjectPath {
 // it asks Fallback (the Host, which runs systemctl).
 //
 // Plans do not read units this way: with a long-lived connection to
-// systemd open (on its private socket or on the system bus alike), a
+// systemd open (on its private socket, or on the system bus), a
 // 50-tenant apply cost PID 1 twice the CPU (20.7 s instead of 10.2 s) and
 // took 32.5 s instead of 21.0 s (BENCHMARKS.md), for a saving of under
 // 1 s of CPU per no-change plan.

@@ -2,7 +2,6 @@ package steps_test
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -117,16 +116,23 @@ func systemctlHost(tb testing.TB) *steps.Host {
 	}
 }
 
-// busHost observes units only over D-Bus: it has no runner to fall back on.
-func busHost(tb testing.TB) (*steps.Host, *steps.SystemdBus) {
+// busUnits observes units only over D-Bus (a health round's reader,
+// without its fallback), with the interface of the Host's systemctl one.
+type busUnits struct{ bus *steps.SystemdBus }
+
+func (b busUnits) UnitStates(ctx context.Context, units ...string) (map[string]api.UnitState, error) {
+	return b.bus.ReadUnits(ctx, units)
+}
+
+func busHost(tb testing.TB) busUnits {
 	tb.Helper()
-	bus, version, err := steps.DialSystemd(context.Background(), steps.SystemBus)
+	bus, version, err := steps.DialSystemd(context.Background(), steps.SystemdPrivateSocket)
 	if err != nil {
 		tb.Fatalf("dial systemd: %v", err)
 	}
 	tb.Cleanup(func() { bus.Close() })
-	tb.Logf("systemd %s over %s", version, steps.SystemBus)
-	return &steps.Host{Units: bus}, bus
+	tb.Logf("systemd %s over %s", version, steps.SystemdPrivateSocket)
+	return busUnits{bus}
 }
 
 // The D-Bus reader answers exactly what `systemctl show` answers, in a
@@ -176,7 +182,7 @@ func TestSystemdBusMatchesSystemctl(t *testing.T) {
 		"mcbus-nope.service", "9lives.service", "multi-user.target", "systemd-journald.socket",
 	}
 	ctl := systemctlHost(t)
-	viaBus, bus := busHost(t)
+	viaBus := busHost(t)
 	compareStates := func(t *testing.T) map[string]api.UnitState {
 		want, err := ctl.UnitStates(ctx, units...)
 		if err != nil {
@@ -219,58 +225,6 @@ func TestSystemdBusMatchesSystemctl(t *testing.T) {
 	if st := want["mcbus-failed.service"]; st.NRestarts == 0 {
 		t.Errorf("mcbus-failed.service: no restarts: %+v", st)
 	}
-
-	t.Run("freshness", func(t *testing.T) {
-		run, err := bus.ReadRun(ctx, "mcbus-enabled.service")
-		if err != nil || run.Started.IsZero() || run.MainPID == 0 {
-			t.Fatalf("ReadRun = %+v, %v", run, err)
-		}
-		// Files written before the start, within its microsecond, and one
-		// microsecond after it.
-		dir := t.TempDir()
-		anchor := func(name string, mt time.Time) steps.Anchor {
-			p := filepath.Join(dir, name)
-			if err := os.WriteFile(p, nil, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chtimes(p, mt, mt); err != nil {
-				t.Fatal(err)
-			}
-			return steps.Anchor{Base: dir, Rel: name}
-		}
-		before := anchor("before.env", run.Started.Add(-time.Second))
-		same := anchor("same.env", run.Started.Add(999*time.Nanosecond))
-		after := anchor("after.env", run.Started.Add(time.Microsecond))
-		missing := steps.Anchor{Base: dir, Rel: "missing.env"}
-		cases := map[string]struct {
-			unit  string
-			files []steps.Anchor
-			want  steps.Freshness
-		}{
-			"fresh":           {"mcbus-enabled.service", []steps.Anchor{before, same, missing}, steps.Freshness{}},
-			"stale":           {"mcbus-enabled.service", []steps.Anchor{before, same, after}, steps.Freshness{StartedBefore: after.Path()}},
-			"needs a reload":  {"mcbus-reload.service", nil, steps.Freshness{NeedReload: true}},
-			"not running":     {"mcbus-disabled.service", []steps.Anchor{after}, steps.Freshness{}},
-			"failed":          {"mcbus-failed.service", []steps.Anchor{after}, steps.Freshness{}},
-			"instance":        {"mcbus-gw@a-1.service", []steps.Anchor{before}, steps.Freshness{}},
-			"not found":       {"mcbus-nope.service", []steps.Anchor{after}, steps.Freshness{}},
-			"not a service":   {"multi-user.target", []steps.Anchor{after}, steps.Freshness{}},
-			"disabled, fresh": {"mcbus-running-disabled.service", []steps.Anchor{before}, steps.Freshness{}},
-		}
-		for name, tc := range cases {
-			wantF, err := ctl.UnitFreshness(ctx, tc.unit, tc.files)
-			if err != nil {
-				t.Fatalf("%s: systemctl: %v", name, err)
-			}
-			gotF, err := viaBus.UnitFreshness(ctx, tc.unit, tc.files)
-			if err != nil {
-				t.Fatalf("%s: D-Bus: %v", name, err)
-			}
-			if gotF != wantF || gotF != tc.want {
-				t.Errorf("%s: UnitFreshness(%s): D-Bus %+v, systemctl %+v, want %+v", name, tc.unit, gotF, wantF, tc.want)
-			}
-		}
-	})
 
 	t.Run("object paths", func(t *testing.T) {
 		// systemd's own answer, through busctl on the system bus: on the
@@ -353,7 +307,7 @@ func TestSystemdBusUnderPackagedSandbox(t *testing.T) {
 	}
 	ctx := context.Background()
 	ctl := systemctlHost(t)
-	viaBus, _ := busHost(t)
+	viaBus := busHost(t)
 	units := []string{"systemd-journald.service", "mcbus-nope.service"}
 	want, err := ctl.UnitStates(ctx, units...)
 	if err != nil {
@@ -366,18 +320,11 @@ func TestSystemdBusUnderPackagedSandbox(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" || got[units[0]].MainPID == 0 {
 		t.Errorf("UnitStates under the sandbox (-systemctl +D-Bus):\n%s", d)
 	}
-	wantF, err := ctl.UnitFreshness(ctx, units[0], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gotF, err := viaBus.UnitFreshness(ctx, units[0], nil); err != nil || gotF != wantF {
-		t.Errorf("UnitFreshness under the sandbox = %+v, %v; systemctl says %+v", gotF, err, wantF)
-	}
 }
 
 // BenchmarkUnitObservation compares one observation over D-Bus with
 // `systemctl show` in a throwaway host: a dry run's (one unit's states,
-// then its freshness) and a health round's (the states of 1,000 units),
+// as plans read them) and a health round's (the states of 1,000 units),
 // also right after a daemon-reload. Run it with -benchtime 2s or so; the
 // host boots once.
 func BenchmarkUnitObservation(b *testing.B) {
@@ -394,7 +341,7 @@ func BenchmarkUnitObservation(b *testing.B) {
 		units[i] = fmt.Sprintf("mcbench@t%d.service", i)
 	}
 	hostSystemctl(b, append([]string{"start"}, units...)...)
-	viaBus, _ := busHost(b)
+	viaBus := busHost(b)
 	// systemd computes a unit's UnitFileState on first read after each
 	// daemon-reload (~3 ms of PID 1 each) and caches it; the warm rounds
 	// measure the readers, the after-reload ones what a round costs then.
@@ -403,18 +350,13 @@ func BenchmarkUnitObservation(b *testing.B) {
 	}
 	for _, h := range []struct {
 		name string
-		host *steps.Host
+		host interface {
+			UnitStates(context.Context, ...string) (map[string]api.UnitState, error)
+		}
 	}{{"dbus", viaBus}, {"systemctl", systemctlHost(b)}} {
 		b.Run(h.name+"/states-1", func(b *testing.B) {
 			for b.Loop() {
 				if _, err := h.host.UnitStates(ctx, units[0]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(h.name+"/freshness-1", func(b *testing.B) {
-			for b.Loop() {
-				if _, err := h.host.UnitFreshness(ctx, units[0], nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -462,84 +404,22 @@ func TestUnitPath(t *testing.T) {
 	}
 }
 
-// fakeReader answers unit observations from fixed values.
-type fakeReader struct {
-	states map[string]api.UnitState
-	run    steps.UnitRun
-}
+// fixedUnits answers UnitStates from fixed values.
+type fixedUnits map[string]api.UnitState
 
-func (f fakeReader) ReadUnits(_ context.Context, units []string) (map[string]api.UnitState, error) {
+func (f fixedUnits) UnitStates(_ context.Context, units ...string) (map[string]api.UnitState, error) {
 	out := map[string]api.UnitState{}
 	for _, u := range units {
-		out[u] = f.states[u]
+		out[u] = f[u]
 	}
 	return out, nil
-}
-
-func (f fakeReader) ReadRun(context.Context, string) (steps.UnitRun, error) { return f.run, nil }
-
-// deadBus is a UnitReader whose reads never succeed.
-type deadBus struct{}
-
-func (deadBus) ReadUnits(context.Context, []string) (map[string]api.UnitState, error) {
-	return nil, errors.New("systemd bus: no reply")
-}
-
-func (deadBus) ReadRun(context.Context, string) (steps.UnitRun, error) {
-	return steps.UnitRun{}, errors.New("systemd bus: no reply")
-}
-
-// A failed read over the bus falls back to systemctl: the observation is
-// still made, the slow way.
-func TestHostFallsBackToSystemctl(t *testing.T) {
-	t.Parallel()
-	r := &showRunner{out: "LoadState=loaded\nActiveState=active\nSubState=running\nNeedDaemonReload=yes\nMainPID=7\n"}
-	h := &steps.Host{Units: deadBus{}, Runner: r, Commands: steps.Commands{Systemctl: "/usr/bin/systemctl"}}
-	sts, err := h.UnitStates(context.Background(), "gw@a.service")
-	if err != nil || sts["gw@a.service"].ActiveState != "active" || r.argv == nil {
-		t.Errorf("UnitStates = %+v, %v (ran %q); want systemctl's answer", sts, err, r.argv)
-	}
-	r.argv = nil
-	f, err := h.UnitFreshness(context.Background(), "gw@a.service", nil)
-	if err != nil || !f.NeedReload || r.argv == nil {
-		t.Errorf("UnitFreshness = %+v, %v (ran %q); want systemctl's answer", f, err, r.argv)
-	}
-}
-
-// With Units set, observations never run systemctl (the host has no
-// runner), and a context's states still answer first.
-func TestHostObservesThroughUnits(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	conf := steps.Anchor{Base: dir, Rel: "gateway.env"}
-	if err := os.WriteFile(conf.Path(), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	started := time.Now().Add(-time.Hour)
-	h := &steps.Host{Units: fakeReader{
-		states: map[string]api.UnitState{"gw@a.service": {Unit: "gw@a.service", ActiveState: "active"}},
-		run:    steps.UnitRun{MainPID: 7, Started: started},
-	}}
-	ctx := context.Background()
-	sts, err := h.UnitStates(ctx, "gw@a.service")
-	if err != nil || sts["gw@a.service"].ActiveState != "active" {
-		t.Errorf("UnitStates = %+v, %v", sts, err)
-	}
-	cached := steps.WithUnitStates(ctx, map[string]api.UnitState{"gw@a.service": {Unit: "gw@a.service", ActiveState: "failed"}})
-	if sts, err := h.UnitStates(cached, "gw@a.service"); err != nil || sts["gw@a.service"].ActiveState != "failed" {
-		t.Errorf("UnitStates with context states = %+v, %v", sts, err)
-	}
-	f, err := h.UnitFreshness(ctx, "gw@a.service", []steps.Anchor{conf})
-	if want := (steps.Freshness{StartedBefore: conf.Path()}); err != nil || f != want {
-		t.Errorf("UnitFreshness = %+v, %v; want %+v", f, err, want)
-	}
 }
 
 // A health round whose D-Bus read fails asks the fallback.
 func TestBusRoundsFallBack(t *testing.T) {
 	t.Parallel()
 	want := map[string]api.UnitState{"gw@a.service": {Unit: "gw@a.service", ActiveState: "active"}}
-	r := steps.BusRounds{Path: filepath.Join(t.TempDir(), "no-systemd"), Fallback: &steps.Host{Units: fakeReader{states: want}}}
+	r := steps.BusRounds{Path: filepath.Join(t.TempDir(), "no-systemd"), Fallback: fixedUnits(want)}
 	got, err := r.UnitStates(context.Background(), "gw@a.service")
 	if err != nil || got["gw@a.service"] != want["gw@a.service"] {
 		t.Errorf("UnitStates = %+v, %v; want the fallback's %+v", got, err, want)
