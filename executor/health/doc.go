@@ -3,8 +3,8 @@
 //
 // A probe round (Monitor.Tick) reads systemd's view of every gateway unit in
 // one observation (ActiveState, SubState, NRestarts, MainPID: pipelined
-// D-Bus calls on a connection of the round's own to systemd's private
-// socket, else one `systemctl show`) and, when health.http is on, asks each running
+// D-Bus calls on the executor's connection to systemd's private socket,
+// else one `systemctl show`) and, when health.http is on, asks each running
 // gateway's /healthz then /readyz on its loopback port. Each tenant gets a
 // status:
 //

@@ -4,9 +4,9 @@
 // action means the target already holds), rendered for review as an api.Step,
 // applied, and verified by observing again.
 //
-// Unit observations of plans (UnitStates, UnitFreshness) run `systemctl
-// show`; a health round's read of every unit uses systemd's D-Bus API
-// (BusRounds, SystemdBus); actions on units always run systemctl.
+// Unit observations (UnitStates, UnitFreshness) ask systemd's D-Bus API
+// over one long-lived connection (SystemdBus), or run `systemctl show` when
+// that fails; actions on units always run systemctl.
 //
 // It never invokes a shell: commands run by argv with an absolute path and an
 // empty environment, from a file descriptor whose content was checked against

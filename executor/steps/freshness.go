@@ -31,15 +31,15 @@ type Freshness struct {
 const startLayout = "Mon 2006-01-02 15:04:05.000000 MST"
 
 // UnitFreshness observes unit and compares the start of its main process
-// with the modification times of files (missing files are ignored). It runs
-// `systemctl show` and never changes anything.
+// with the modification times of files (missing files are ignored). It asks
+// h.Units when set, else runs `systemctl show`, and never changes anything.
 //
 // Outcomes: the freshness; or an error if systemd cannot be asked or
 // systemctl prints a start time it cannot read. A wall clock stepped
 // backwards can make a unit look stale once; the restart that a plan then
 // adds makes it fresh.
 func (h *Host) UnitFreshness(ctx context.Context, unit string, files []Anchor) (Freshness, error) {
-	run, err := h.showRun(ctx, unit)
+	run, err := h.readRun(ctx, unit)
 	if err != nil {
 		return Freshness{}, err
 	}
@@ -60,6 +60,20 @@ func (h *Host) UnitFreshness(ctx context.Context, unit string, files []Anchor) (
 		}
 	}
 	return f, nil
+}
+
+// readRun reads what UnitFreshness compares: over h.Units when set, with
+// `systemctl show` when not, or when that read fails (see busReadTimeout).
+func (h *Host) readRun(ctx context.Context, unit string) (UnitRun, error) {
+	if h.Units != nil {
+		bctx, cancel := context.WithTimeout(ctx, busReadTimeout(1))
+		run, err := h.Units.ReadRun(bctx, unit)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return run, err
+		}
+	}
+	return h.showRun(ctx, unit)
 }
 
 // showRun reads what UnitFreshness compares with `systemctl show`.

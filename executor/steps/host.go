@@ -34,6 +34,11 @@ type Host struct {
 	PasswdFile, GroupFile, ShadowFile string
 	// Random fills secrets; crypto/rand when nil.
 	Random func([]byte) error
+	// Units, when set, answers the read-only unit observations
+	// (UnitStates, UnitFreshness) in-process, e.g. a SystemdBus; nil, or a
+	// failed read, runs `systemctl show` through Runner. Actions always
+	// run systemctl.
+	Units UnitReader
 
 	// unitBatch shares one systemctl show among concurrent UnitStates.
 	unitBatch unitBatch
@@ -209,8 +214,8 @@ func SHA256(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// UnitStates asks systemd about units in one `systemctl show` (BusRounds
-// says why not over D-Bus).
+// UnitStates asks systemd about units in one call: h.Units when set, else
+// (or when that read fails) `systemctl show`.
 func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.UnitState, error) {
 	out := map[string]api.UnitState{}
 	if len(units) == 0 {
@@ -218,6 +223,16 @@ func (h *Host) UnitStates(ctx context.Context, units ...string) (map[string]api.
 	}
 	if cached, ok := cachedUnitStates(ctx, units); ok {
 		return cached, nil
+	}
+	if h.Units != nil {
+		// No batching: it pays for a systemctl process, while pipelined
+		// D-Bus calls cost less than waiting for another caller's batch.
+		bctx, cancel := context.WithTimeout(ctx, busReadTimeout(len(units)))
+		states, err := h.Units.ReadUnits(bctx, units)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return states, err
+		}
 	}
 	return h.unitBatch.states(ctx, units, h.showUnits)
 }

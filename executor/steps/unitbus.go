@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,8 +18,20 @@ import (
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
 )
 
-// UnitRun is what `systemctl show` reports about a unit's files and main
-// process, for UnitFreshness.
+// UnitReader observes units in-process, answering what `systemctl show`
+// would print for them. It only reads: actions still run systemctl.
+type UnitReader interface {
+	// ReadUnits returns the state of every unit, keyed by name. A unit
+	// systemd cannot find is LoadState "not-found", not an error.
+	ReadUnits(ctx context.Context, units []string) (map[string]api.UnitState, error)
+	// ReadRun returns what UnitFreshness compares for unit.
+	ReadRun(ctx context.Context, unit string) (UnitRun, error)
+}
+
+var _ UnitReader = (*SystemdBus)(nil)
+
+// UnitRun is what systemd reports about a unit's files and main process,
+// for UnitFreshness.
 type UnitRun struct {
 	NeedReload bool      // NeedDaemonReload=yes
 	MainPID    int       // 0 when no main process runs
@@ -29,24 +43,42 @@ type UnitRun struct {
 const SystemdPrivateSocket = "/run/systemd/private"
 
 const (
-	systemdDest    = "org.freedesktop.systemd1"
-	unitIface      = "org.freedesktop.systemd1.Unit"
-	serviceIface   = "org.freedesktop.systemd1.Service"
-	propertiesGet  = "org.freedesktop.DBus.Properties.Get"
-	unitPathPrefix = "/org/freedesktop/systemd1/unit/"
+	systemdDest   = "org.freedesktop.systemd1"
+	unitIface     = "org.freedesktop.systemd1.Unit"
+	serviceIface  = "org.freedesktop.systemd1.Service"
+	propertiesGet = "org.freedesktop.DBus.Properties.Get"
+	managerIface  = "org.freedesktop.systemd1.Manager"
+	managerPath   = "/org/freedesktop/systemd1"
+	// D-Bus errors that GetUnit and GetUnitFileState answer for a unit
+	// that is not loaded, or has no file.
+	errNoSuchUnit   = "org.freedesktop.systemd1.NoSuchUnit"
+	errFileNotFound = "org.freedesktop.DBus.Error.FileNotFound"
+	unitPathPrefix  = "/org/freedesktop/systemd1/unit/"
 	// busTimeout bounds a call whose context has no deadline, as
 	// systemctl's own default D-Bus timeout does.
 	busTimeout = 25 * time.Second
 )
 
-// SystemdBus reads unit properties from systemd over one connection to its
-// private socket, redialled when it breaks. BusRounds opens one per health
-// round. It is safe for concurrent use.
+// SystemdBus reads unit properties from systemd over one long-lived
+// connection to its private socket, redialled when it breaks. It is safe
+// for concurrent use.
+//
+// One read of a loaded unit costs PID 1 about 0.3 ms, where `systemctl
+// show` costs it 4 to 5 ms (a connection of its own, and every property of
+// the unit serialized) and the executor a process; no dbus-daemon is
+// involved. On this socket systemd sends every signal to every connection
+// (about 23 for one unit's restart), which the connection reads and drops;
+// measured in the 50-tenant apply of BENCHMARKS.md, that costs less than
+// the system bus's dbus-daemon would per read.
 type SystemdBus struct {
 	path string
 	mu   sync.Mutex
 	conn *dbus.Conn
 }
+
+// NewSystemdBus returns a bus for the socket at path that dials on its
+// first read.
+func NewSystemdBus(path string) *SystemdBus { return &SystemdBus{path: path} }
 
 // DialSystemd connects to systemd's private socket at path (usually
 // SystemdPrivateSocket) and asks systemd for its version, so a bus that
@@ -54,7 +86,7 @@ type SystemdBus struct {
 // error if the socket cannot be reached, authentication fails or systemd
 // does not answer before ctx ends.
 func DialSystemd(ctx context.Context, path string) (*SystemdBus, string, error) {
-	b := &SystemdBus{path: path}
+	b := NewSystemdBus(path)
 	conn, err := b.connection(ctx)
 	if err != nil {
 		return nil, "", err
@@ -137,11 +169,11 @@ type prop struct {
 	set         func(dbus.Variant) error
 }
 
-// get reads props of the units (all calls pipelined on one connection).
-// A connection that broke (not a D-Bus error reply: systemd re-executing
-// closes it) is dropped, redialled and the calls made again, once; one that
-// did not answer before ctx ended is dropped too.
-func (b *SystemdBus) get(ctx context.Context, units []string, props func(unit string) []prop) error {
+// read runs fn's calls on the connection. A connection that broke (not a
+// D-Bus error reply: systemd re-executing closes it) is dropped, redialled
+// and fn run again, once; one that did not answer before ctx ended is
+// dropped too.
+func (b *SystemdBus) read(ctx context.Context, fn func(ctx context.Context, conn *dbus.Conn) (broken bool, err error)) error {
 	ctx, cancel := withBusTimeout(ctx)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
@@ -149,7 +181,7 @@ func (b *SystemdBus) get(ctx context.Context, units []string, props func(unit st
 		if err != nil {
 			return err
 		}
-		broken, err := getProps(ctx, conn, units, props)
+		broken, err := fn(ctx, conn)
 		if broken {
 			b.drop(conn)
 		}
@@ -169,48 +201,43 @@ func (b *SystemdBus) drop(conn *dbus.Conn) {
 	}
 }
 
-// getProps makes the calls; broken reports a failure of the connection
-// rather than an answer of systemd's.
-func getProps(ctx context.Context, conn *dbus.Conn, units []string, props func(unit string) []prop) (broken bool, err error) {
-	type pending struct {
-		unit string
-		p    prop
-		call *dbus.Call
-	}
-	var calls []pending
-	for _, u := range units {
-		// Object paths of units are what systemctl show reads too: reading
-		// one loads the unit (a missing one as LoadState "not-found").
-		obj := conn.Object(systemdDest, UnitPath(u))
-		for _, p := range props(u) {
-			// A nil channel gives each call its own buffered one. Not
-			// GoWithContext: it starts a goroutine per call; ctx is
-			// watched below for all of them.
-			c := obj.Go(propertiesGet, 0, nil, p.iface, p.name)
-			calls = append(calls, pending{u, p, c})
-		}
+// call is one pipelined D-Bus method call and what to do with its reply.
+type call struct {
+	what   string // for errors: "get UNIT IFACE.NAME"
+	obj    dbus.BusObject
+	method string
+	args   []any
+	// reply handles the answer; a D-Bus error reply it does not accept
+	// (returns it) fails the read.
+	reply func(c *dbus.Call) error
+	c     *dbus.Call
+}
+
+// pipeline makes calls on conn at once and hands each its reply; broken
+// reports a failure of the connection rather than an answer of systemd's.
+func pipeline(ctx context.Context, calls []*call) (broken bool, err error) {
+	for _, c := range calls {
+		// A nil channel gives each call its own buffered one. Not
+		// GoWithContext: it starts a goroutine per call; ctx is watched
+		// below for all of them.
+		c.c = c.obj.Go(c.method, 0, nil, c.args...)
 	}
 	failed := 0
 	for _, c := range calls {
 		select {
-		case <-c.call.Done:
+		case <-c.c.Done:
 		case <-ctx.Done():
 			// The remaining replies land in their buffered channels. A
 			// connection that leaves calls unanswered is not trusted
 			// again: the next observation dials afresh.
-			return true, fmt.Errorf("systemd bus: get %s %s.%s: %w", c.unit, c.p.iface, c.p.name, ctx.Err())
+			return true, fmt.Errorf("systemd bus: %s: %w", c.what, ctx.Err())
 		}
-		var v dbus.Variant
-		cerr := c.call.Store(&v)
-		if cerr == nil {
-			cerr = c.p.set(v)
-		} else {
+		cerr := c.reply(c.c)
+		if cerr != nil {
 			var reply dbus.Error
 			broken = broken || !errors.As(cerr, &reply)
-		}
-		if cerr != nil {
 			if failed++; err == nil {
-				err = fmt.Errorf("systemd bus: get %s %s.%s: %w", c.unit, c.p.iface, c.p.name, cerr)
+				err = fmt.Errorf("systemd bus: %s: %w", c.what, cerr)
 			}
 		}
 	}
@@ -221,28 +248,88 @@ func getProps(ctx context.Context, conn *dbus.Conn, units []string, props func(u
 	return broken, err
 }
 
+// getCalls reads props of unit, whose object is at path.
+func getCalls(conn *dbus.Conn, unit string, path dbus.ObjectPath, props []prop) []*call {
+	obj := conn.Object(systemdDest, path)
+	out := make([]*call, 0, len(props))
+	for _, p := range props {
+		out = append(out, &call{
+			what: "get " + unit + " " + p.iface + "." + p.name,
+			obj:  obj, method: propertiesGet, args: []any{p.iface, p.name},
+			reply: func(c *dbus.Call) error {
+				var v dbus.Variant
+				if err := c.Store(&v); err != nil {
+					return err
+				}
+				return p.set(v)
+			},
+		})
+	}
+	return out
+}
+
+// isBusError reports whether err is a D-Bus error reply named one of names.
+func isBusError(err error, names ...string) bool {
+	var e dbus.Error
+	return errors.As(err, &e) && slices.Contains(names, e.Name)
+}
+
 // ReadUnits reads the properties `systemctl show` reports in UnitStates.
 // NRestarts and MainPID exist for services only and stay zero otherwise,
 // as systemctl prints nothing for them.
+//
+// It first asks systemd which of the units it has loaded (GetUnit, which
+// loads nothing), and reads properties of those only. A property read of a
+// unit that is not loaded loads it, and systemd unloads it again at once:
+// about 3 ms of PID 1 each time, and UnitNew and UnitRemoved sent to every
+// client. A 50-tenant apply observes each new tenant's unit a dozen times
+// before it starts, and reading six properties as six such loads is what
+// doubled PID 1's CPU in round 3 (BENCHMARKS.md). A unit that is not loaded
+// is inactive and dead, and its file state (GetUnitFileState, read from
+// disk) says the rest, as systemctl show says after loading it: no file is
+// LoadState "not-found", a masked one "masked", else "loaded". (A file
+// systemd cannot parse shows as "loaded" here until something loads it; its
+// start then fails and says why.)
 func (b *SystemdBus) ReadUnits(ctx context.Context, units []string) (map[string]api.UnitState, error) {
-	states := make(map[string]*api.UnitState, len(units))
-	for _, u := range units {
-		states[u] = &api.UnitState{Unit: u}
-	}
-	err := b.get(ctx, units, func(u string) []prop {
-		st := states[u]
-		ps := []prop{
-			{unitIface, "LoadState", setString(&st.LoadState)},
-			{unitIface, "ActiveState", setString(&st.ActiveState)},
-			{unitIface, "SubState", setString(&st.SubState)},
-			{unitIface, "UnitFileState", setString(&st.Enabled)},
+	var states map[string]*api.UnitState
+	err := b.read(ctx, func(ctx context.Context, conn *dbus.Conn) (bool, error) {
+		states = make(map[string]*api.UnitState, len(units))
+		paths := make(map[string]dbus.ObjectPath, len(units))
+		mgr := conn.Object(systemdDest, managerPath)
+		loaded := make([]*call, 0, len(units))
+		for _, u := range units {
+			states[u] = &api.UnitState{Unit: u}
+			loaded = append(loaded, &call{
+				what: "GetUnit " + u, obj: mgr, method: managerIface + ".GetUnit", args: []any{u},
+				reply: func(c *dbus.Call) error {
+					var p dbus.ObjectPath
+					err := c.Store(&p)
+					if err == nil {
+						paths[u] = p
+					}
+					if isBusError(err, errNoSuchUnit) {
+						return nil
+					}
+					return err
+				},
+			})
 		}
-		if isService(u) {
-			ps = append(ps,
-				prop{serviceIface, "NRestarts", setUint32(&st.NRestarts)},
-				prop{serviceIface, "MainPID", setUint32(&st.MainPID)})
+		if broken, err := pipeline(ctx, loaded); err != nil {
+			return broken, err
 		}
-		return ps
+		var reads []*call
+		for _, u := range units {
+			st := states[u]
+			if p, ok := paths[u]; ok {
+				reads = append(reads, getCalls(conn, u, p, stateProps(u, st))...)
+				continue
+			}
+			reads = append(reads, &call{
+				what: "GetUnitFileState " + u, obj: mgr, method: managerIface + ".GetUnitFileState", args: []any{u},
+				reply: func(c *dbus.Call) error { return notLoaded(c, st) },
+			})
+		}
+		return pipeline(ctx, reads)
 	})
 	if err != nil {
 		return nil, err
@@ -252,6 +339,67 @@ func (b *SystemdBus) ReadUnits(ctx context.Context, units []string) (map[string]
 		out[u] = *st
 	}
 	return out, nil
+}
+
+// stateProps are the properties of a loaded unit that UnitStates reports.
+func stateProps(unit string, st *api.UnitState) []prop {
+	ps := []prop{
+		{unitIface, "LoadState", setString(&st.LoadState)},
+		{unitIface, "ActiveState", setString(&st.ActiveState)},
+		{unitIface, "SubState", setString(&st.SubState)},
+		{unitIface, "UnitFileState", setString(&st.Enabled)},
+	}
+	if isService(unit) {
+		ps = append(ps,
+			prop{serviceIface, "NRestarts", setUint32(&st.NRestarts)},
+			prop{serviceIface, "MainPID", setUint32(&st.MainPID)})
+	}
+	return ps
+}
+
+// notLoaded fills st, a unit systemd has not loaded, from the reply to
+// GetUnitFileState.
+func notLoaded(c *dbus.Call, st *api.UnitState) error {
+	var file string
+	err := c.Store(&file)
+	if err != nil && !isBusError(err, errFileNotFound, errNoSuchUnit) {
+		return err
+	}
+	st.ActiveState, st.SubState = "inactive", "dead"
+	switch {
+	case err != nil:
+		st.LoadState = "not-found"
+	case strings.HasPrefix(file, "masked"):
+		st.LoadState, st.Enabled = "masked", file
+	default:
+		st.LoadState, st.Enabled = "loaded", file
+	}
+	return nil
+}
+
+// ReadRun reads the properties UnitFreshness compares. It is asked about
+// running units only, which are loaded.
+func (b *SystemdBus) ReadRun(ctx context.Context, unit string) (UnitRun, error) {
+	var r UnitRun
+	var started uint64
+	err := b.read(ctx, func(ctx context.Context, conn *dbus.Conn) (bool, error) {
+		r, started = UnitRun{}, 0
+		ps := []prop{{unitIface, "NeedDaemonReload", func(v dbus.Variant) error { return v.Store(&r.NeedReload) }}}
+		if isService(unit) {
+			ps = append(ps,
+				prop{serviceIface, "MainPID", setUint32(&r.MainPID)},
+				prop{serviceIface, "ExecMainStartTimestamp", func(v dbus.Variant) error { return v.Store(&started) }})
+		}
+		return pipeline(ctx, getCalls(conn, unit, UnitPath(unit), ps))
+	})
+	if err != nil {
+		return UnitRun{}, err
+	}
+	// 0 and infinity mean never; systemctl prints an empty time for both.
+	if started != 0 && started != math.MaxUint64 {
+		r.Started = time.UnixMicro(int64(started)).UTC()
+	}
+	return r, nil
 }
 
 func isService(unit string) bool { return strings.HasSuffix(unit, ".service") }
@@ -291,43 +439,10 @@ func UnitPath(unit string) dbus.ObjectPath {
 	return dbus.ObjectPath(sb.String())
 }
 
-// busReadTimeout bounds a round's read over D-Bus before it asks systemctl
-// instead: a call left unanswered (godbus dropped an error reply of
-// systemd's in tests) must cost the round seconds, not fail it. A read of
-// 1,000 units takes about 0.3 s, 4 s right after a daemon-reload.
+// busReadTimeout bounds a read of units over Host.Units before the
+// observation asks systemctl instead: a call left unanswered must cost an
+// observation seconds, not fail it. A read of 1,000 units takes about
+// 0.3 s, 4 s right after a daemon-reload.
 func busReadTimeout(units int) time.Duration {
 	return 5*time.Second + time.Duration(units)*5*time.Millisecond
-}
-
-// BusRounds answers UnitStates for a health round, all tenants' units at
-// once, over a connection of its own to systemd (Path, usually
-// SystemdPrivateSocket) that the round closes: 1,000 units in about 0.3 s
-// where one `systemctl show` of them took 2.4 to 3.1 s. If that read fails
-// it asks Fallback (the Host, which runs systemctl).
-//
-// Plans do not read units this way: with a long-lived connection to
-// systemd open (on its private socket, or on the system bus), a
-// 50-tenant apply cost PID 1 twice the CPU (20.7 s instead of 10.2 s) and
-// took 32.5 s instead of 21.0 s (BENCHMARKS.md), for a saving of under
-// 1 s of CPU per no-change plan.
-type BusRounds struct {
-	Path     string
-	Fallback interface {
-		UnitStates(ctx context.Context, units ...string) (map[string]api.UnitState, error)
-	}
-}
-
-// UnitStates reads units over a new connection, or through Fallback.
-func (r BusRounds) UnitStates(ctx context.Context, units ...string) (map[string]api.UnitState, error) {
-	bctx, cancel := context.WithTimeout(ctx, busReadTimeout(len(units)))
-	defer cancel()
-	bus, _, err := DialSystemd(bctx, r.Path)
-	if err == nil {
-		states, err := bus.ReadUnits(bctx, units)
-		bus.Close()
-		if err == nil {
-			return states, nil
-		}
-	}
-	return r.Fallback.UnitStates(ctx, units...)
 }

@@ -154,6 +154,9 @@ func TestSystemdBusMatchesSystemctl(t *testing.T) {
 	writeUnit(t, "mcbus-gw@.service", "[Service]\nExecStart=/bin/sleep infinity\nEnvironment=I=%i\n"+install)
 	hostSystemctl(t, "daemon-reload")
 	hostSystemctl(t, "enable", "mcbus-enabled.service", "mcbus-gw@b_2.service")
+	// Enabled as the executor enables, never started: not loaded.
+	hostSystemctl(t, "enable", "--no-reload", "mcbus-gw@e.service")
+	hostSystemctl(t, "mask", "mcbus-masked.service")
 	hostSystemctl(t, "start", "mcbus-enabled.service", "mcbus-running-disabled.service", "mcbus-reload.service",
 		"mcbus-gw@a-1.service", "mcbus-gw@b_2.service")
 	hostSystemctl(t, "start", "--no-block", "mcbus-failed.service")
@@ -180,6 +183,7 @@ func TestSystemdBusMatchesSystemctl(t *testing.T) {
 		"mcbus-static.service", "mcbus-reload.service", "mcbus-failed.service",
 		"mcbus-gw@a-1.service", "mcbus-gw@b_2.service", "mcbus-gw@c.d.service",
 		"mcbus-nope.service", "9lives.service", "multi-user.target", "systemd-journald.socket",
+		"mcbus-gw@e.service", "mcbus-masked.service",
 	}
 	ctl := systemctlHost(t)
 	viaBus := busHost(t)
@@ -213,6 +217,8 @@ func TestSystemdBusMatchesSystemctl(t *testing.T) {
 		"mcbus-failed.service":           {LoadState: "loaded", ActiveState: "failed", SubState: "failed", Enabled: "static"},
 		"mcbus-gw@b_2.service":           {LoadState: "loaded", ActiveState: "active", SubState: "running", Enabled: "enabled"},
 		"mcbus-nope.service":             {LoadState: "not-found", ActiveState: "inactive", SubState: "dead"},
+		"mcbus-gw@e.service":             {LoadState: "loaded", ActiveState: "inactive", SubState: "dead", Enabled: "enabled"},
+		"mcbus-masked.service":           {LoadState: "masked", ActiveState: "inactive", SubState: "dead", Enabled: "masked"},
 	} {
 		g := want[u]
 		if g.LoadState != w.LoadState || g.ActiveState != w.ActiveState || g.SubState != w.SubState || g.Enabled != w.Enabled {
@@ -225,6 +231,47 @@ func TestSystemdBusMatchesSystemctl(t *testing.T) {
 	if st := want["mcbus-failed.service"]; st.NRestarts == 0 {
 		t.Errorf("mcbus-failed.service: no restarts: %+v", st)
 	}
+
+	t.Run("loads nothing", func(t *testing.T) {
+		// Reading a unit systemd has not loaded must not load it: a load
+		// costs PID 1 milliseconds and sends UnitNew to every client.
+		// systemd sends every signal to every connection on its private
+		// socket, so one of our own sees each load.
+		watch, err := dbus.Dial("unix:path=" + steps.SystemdPrivateSocket)
+		if err == nil {
+			err = watch.Auth([]dbus.Auth{dbus.AuthExternal("0")})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer watch.Close()
+		signals := make(chan *dbus.Signal, 1000)
+		watch.Signal(signals)
+		idle := []string{"mcbus-disabled.service", "mcbus-static.service", "mcbus-gw@c.d.service", "mcbus-gw@e.service", "mcbus-nope.service"}
+		loads := func(read func()) []string {
+			read()
+			// A load's signals follow its reply within milliseconds.
+			time.Sleep(200 * time.Millisecond)
+			var got []string
+			for {
+				select {
+				case s := <-signals:
+					if s.Name == "org.freedesktop.systemd1.Manager.UnitNew" && len(s.Body) > 0 {
+						got = append(got, fmt.Sprint(s.Body[0]))
+					}
+				default:
+					return got
+				}
+			}
+		}
+		if got := loads(func() { viaBus.UnitStates(ctx, idle...) }); len(got) > 0 {
+			t.Errorf("reading %v over D-Bus loaded %v", idle, got)
+		}
+		// The watch works: systemctl show loads them.
+		if got := loads(func() { ctl.UnitStates(ctx, idle...) }); len(got) == 0 {
+			t.Errorf("systemctl show of %v loaded nothing: the watch sees no loads", idle)
+		}
+	})
 
 	t.Run("object paths", func(t *testing.T) {
 		// systemd's own answer, through busctl on the system bus: on the
@@ -404,24 +451,65 @@ func TestUnitPath(t *testing.T) {
 	}
 }
 
-// fixedUnits answers UnitStates from fixed values.
-type fixedUnits map[string]api.UnitState
+// fakeReader answers unit observations from fixed values.
+type fakeReader struct {
+	states map[string]api.UnitState
+	run    steps.UnitRun
+}
 
-func (f fixedUnits) UnitStates(_ context.Context, units ...string) (map[string]api.UnitState, error) {
+func (f fakeReader) ReadUnits(_ context.Context, units []string) (map[string]api.UnitState, error) {
 	out := map[string]api.UnitState{}
 	for _, u := range units {
-		out[u] = f[u]
+		out[u] = f.states[u]
 	}
 	return out, nil
 }
 
-// A health round whose D-Bus read fails asks the fallback.
-func TestBusRoundsFallBack(t *testing.T) {
+func (f fakeReader) ReadRun(context.Context, string) (steps.UnitRun, error) { return f.run, nil }
+
+// A host whose systemd bus cannot be reached falls back to systemctl: the
+// observation is still made, the slow way.
+func TestHostFallsBackToSystemctl(t *testing.T) {
 	t.Parallel()
-	want := map[string]api.UnitState{"gw@a.service": {Unit: "gw@a.service", ActiveState: "active"}}
-	r := steps.BusRounds{Path: filepath.Join(t.TempDir(), "no-systemd"), Fallback: fixedUnits(want)}
-	got, err := r.UnitStates(context.Background(), "gw@a.service")
-	if err != nil || got["gw@a.service"] != want["gw@a.service"] {
-		t.Errorf("UnitStates = %+v, %v; want the fallback's %+v", got, err, want)
+	r := &showRunner{out: "LoadState=loaded\nActiveState=active\nSubState=running\nNeedDaemonReload=yes\nMainPID=7\n"}
+	h := &steps.Host{Units: steps.NewSystemdBus(filepath.Join(t.TempDir(), "no-systemd")), Runner: r,
+		Commands: steps.Commands{Systemctl: "/usr/bin/systemctl"}}
+	sts, err := h.UnitStates(context.Background(), "gw@a.service")
+	if err != nil || sts["gw@a.service"].ActiveState != "active" || r.argv == nil {
+		t.Errorf("UnitStates = %+v, %v (ran %q); want systemctl's answer", sts, err, r.argv)
+	}
+	r.argv = nil
+	f, err := h.UnitFreshness(context.Background(), "gw@a.service", nil)
+	if err != nil || !f.NeedReload || r.argv == nil {
+		t.Errorf("UnitFreshness = %+v, %v (ran %q); want systemctl's answer", f, err, r.argv)
+	}
+}
+
+// With Units set, observations never run systemctl (the host has no
+// runner), and a context's states still answer first.
+func TestHostObservesThroughUnits(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := steps.Anchor{Base: dir, Rel: "gateway.env"}
+	if err := os.WriteFile(conf.Path(), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-time.Hour)
+	h := &steps.Host{Units: fakeReader{
+		states: map[string]api.UnitState{"gw@a.service": {Unit: "gw@a.service", ActiveState: "active"}},
+		run:    steps.UnitRun{MainPID: 7, Started: started},
+	}}
+	ctx := context.Background()
+	sts, err := h.UnitStates(ctx, "gw@a.service")
+	if err != nil || sts["gw@a.service"].ActiveState != "active" {
+		t.Errorf("UnitStates = %+v, %v", sts, err)
+	}
+	cached := steps.WithUnitStates(ctx, map[string]api.UnitState{"gw@a.service": {Unit: "gw@a.service", ActiveState: "failed"}})
+	if sts, err := h.UnitStates(cached, "gw@a.service"); err != nil || sts["gw@a.service"].ActiveState != "failed" {
+		t.Errorf("UnitStates with context states = %+v, %v", sts, err)
+	}
+	f, err := h.UnitFreshness(ctx, "gw@a.service", []steps.Anchor{conf})
+	if want := (steps.Freshness{StartedBefore: conf.Path()}); err != nil || f != want {
+		t.Errorf("UnitFreshness = %+v, %v; want %+v", f, err, want)
 	}
 }

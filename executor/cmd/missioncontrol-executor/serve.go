@@ -128,6 +128,16 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 			Visudo: cfg.Commands.Visudo, Tar: cfg.Commands.Tar,
 		},
 	}
+	// Plans, tenant reads and health rounds observe units over one
+	// connection to systemd's private socket; a read that fails runs
+	// systemctl instead (steps.SystemdBus says why).
+	bus, systemdVersion, err := steps.DialSystemd(ctx, steps.SystemdPrivateSocket)
+	if err != nil {
+		logger.Warn("observing units with systemctl until systemd's D-Bus API answers", "error", err)
+		bus = steps.NewSystemdBus(steps.SystemdPrivateSocket)
+	}
+	defer bus.Close()
+	host.Units = bus
 	planner := &plan.Planner{
 		Config: cfg, Policy: func() *policy.Policy { return pol }, Host: host, Registry: st,
 		Render: plan.Renderer{Config: cfg}, HostID: hostID,
@@ -180,10 +190,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 		return err
 	}
 	defer stopUsage()
-	// Health rounds read every tenant's unit over D-Bus, plans with
-	// systemctl (steps.BusRounds says why).
-	rounds := steps.BusRounds{Path: steps.SystemdPrivateSocket, Fallback: host}
-	stopHealth, err := startHealth(ctx, cfg, st, rounds, srv, reg, logger)
+	stopHealth, err := startHealth(ctx, cfg, st, host, srv, reg, logger)
 	if err != nil {
 		return err
 	}
@@ -197,7 +204,7 @@ func serve(ctx context.Context, cfgPath string, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("executor serving", "socket", cfg.Listen.Socket, "host_id", hostID, "policy_revision", pol.Revision(), "version", version)
+	logger.Info("executor serving", "socket", cfg.Listen.Socket, "host_id", hostID, "policy_revision", pol.Revision(), "version", version, "systemd", systemdVersion)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	go expireLoop(ctx, queue, st, logger)
