@@ -55,7 +55,7 @@ func (q *Queue) SuspendForBudget(ctx context.Context, tenant string, hold api.Bu
 	if len(res.Actions) == 0 {
 		return nil, nil
 	}
-	job, err := q.start(ctx, api.SubmitRequest{PlanRequest: req, Digest: res.Plan.Digest}, res, who, "", nil)
+	job, err := q.start(ctx, api.SubmitRequest{PlanRequest: req, Digest: res.Plan.Digest}, res, who, "", nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -155,9 +155,18 @@ func (q *Queue) Recover(ctx context.Context) (int, error) {
 // or policy changed since review; any planning error (policy denial, invalid
 // spec); CodeAuditFailed when the request could not be audited (nothing runs).
 func (q *Queue) Submit(ctx context.Context, req api.SubmitRequest, who Actor) (api.Job, error) {
-	release := q.settle(ctx, req.Tenant)
+	release, held := q.settle(ctx, req.Tenant)
 	res, err := q.planner.Plan(ctx, req.PlanRequest)
-	release()
+	if !held {
+		release = nil
+	}
+	// start hands the lock to a job that runs at once; every other way
+	// out of here releases it.
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
 	if err != nil {
 		q.deny(ctx, req.Tenant, who, err)
 		return api.Job{}, err
@@ -173,7 +182,9 @@ func (q *Queue) Submit(ctx context.Context, req api.SubmitRequest, who Actor) (a
 			return api.Job{}, err
 		}
 	}
-	return q.start(ctx, req, res, who, "", nil)
+	job, err := q.start(ctx, req, res, who, "", nil, release)
+	release = nil
+	return job, err
 }
 
 // Retry plans a failed job's request again and runs it as a new job.
@@ -190,7 +201,7 @@ func (q *Queue) Retry(ctx context.Context, id string, who Actor) (api.Job, error
 	if err != nil {
 		return api.Job{}, err
 	}
-	release := q.settle(ctx, req.Tenant)
+	release, _ := q.settle(ctx, req.Tenant)
 	res, err := q.planner.Plan(ctx, req.PlanRequest)
 	release()
 	if err != nil {
@@ -212,10 +223,20 @@ func (q *Queue) Retry(ctx context.Context, id string, who Actor) (api.Job, error
 		}
 	}
 	req.Digest = res.Plan.Digest
-	return q.start(ctx, req, res, who, id, carried)
+	return q.start(ctx, req, res, who, id, carried, nil)
 }
 
-func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Result, who Actor, retryOf string, carried map[string]string) (api.Job, error) {
+// start creates the job of a plan and launches it, unless it awaits
+// approvals. held, when not nil, releases the tenant's lock that res was
+// planned under, held since: a job that runs at once takes the lock over and
+// runs res without planning again (nothing of the tenant's can have run in
+// between); start releases it in every other case.
+func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Result, who Actor, retryOf string, carried map[string]string, held func()) (api.Job, error) {
+	defer func() {
+		if held != nil {
+			held()
+		}
+	}()
 	now := q.now()
 	job := api.Job{
 		ID: newID(now), Tenant: req.Tenant, Digest: res.Plan.Digest, State: api.JobQueued,
@@ -246,7 +267,12 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 	if job, err := q.gate(ctx, job, req, who, required, carried); err != nil || job.State != api.JobQueued {
 		return job, err
 	}
-	q.launch(job.ID, req, who)
+	if held != nil {
+		q.launchPlanned(job.ID, req, who, res, held)
+		held = nil
+	} else {
+		q.launch(job.ID, req, who)
+	}
 	return q.store.GetJob(ctx, job.ID)
 }
 
@@ -255,25 +281,26 @@ func (q *Queue) start(ctx context.Context, req api.SubmitRequest, res *plan.Resu
 const settleWait = 20 * time.Second
 
 // settle waits, at most settleWait, until no job of tenant holds the
-// tenant's lock, and holds it until the returned func is called. A job
+// tenant's lock, and holds it until the returned func is called; held
+// says whether it got the lock (else release does nothing). A job
 // mid-way (its gateway restarting, its files half written) shows a host
 // that no review saw; a plan of another change to the tenant made then
 // would differ from the reviewed one for no reason of its own (Terraform
 // applies a tenant's workspaces in parallel). The job's own re-plan under
 // the lock still guards what runs.
-func (q *Queue) settle(ctx context.Context, tenant string) func() {
+func (q *Queue) settle(ctx context.Context, tenant string) (release func(), held bool) {
 	lock := q.tenantLock(tenant)
 	deadline := time.Now().Add(settleWait)
 	for !lock.TryLock() {
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return func() {}
+			return func() {}, false
 		}
 		select {
 		case <-time.After(20 * time.Millisecond):
 		case <-ctx.Done():
 		}
 	}
-	return lock.Unlock
+	return lock.Unlock, true
 }
 
 // launch runs the job in the background.
@@ -281,7 +308,21 @@ func (q *Queue) launch(id string, req api.SubmitRequest, who Actor) {
 	q.wg.Add(1)
 	go func() {
 		defer q.wg.Done()
-		q.run(id, req, who)
+		lock := q.tenantLock(req.Tenant)
+		lock.Lock()
+		defer lock.Unlock()
+		q.run(id, req, who, nil)
+	}()
+}
+
+// launchPlanned runs the job in the background with res, planned under the
+// tenant's lock, which the caller holds and unlock releases.
+func (q *Queue) launchPlanned(id string, req api.SubmitRequest, who Actor, res *plan.Result, unlock func()) {
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		defer unlock()
+		q.run(id, req, who, res)
 	}()
 }
 
@@ -296,13 +337,11 @@ func (q *Queue) tenantLock(name string) *sync.Mutex {
 	return m
 }
 
-// run executes a job to its end. It holds the tenant's lock throughout, and
-// plans again under it: the steps that run are the steps of the digest.
-func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
+// run executes a job to its end. Its caller holds the tenant's lock
+// throughout. Unless res was planned under that same hold, run plans again:
+// the steps that run are the steps of the digest, on the host as it is now.
+func (q *Queue) run(id string, req api.SubmitRequest, who Actor, res *plan.Result) {
 	ctx := jobContext(q.ctx, id, req.Tenant, who.RequestID)
-	lock := q.tenantLock(req.Tenant)
-	lock.Lock()
-	defer lock.Unlock()
 
 	fail := func(msg string) {
 		q.log.ErrorContext(ctx, "job failed", "error", msg)
@@ -313,10 +352,12 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor) {
 	if cur, err := q.store.GetJob(ctx, id); err == nil && cur.State.Terminal() {
 		return // cancelled while it waited for the tenant
 	}
-	res, err := q.planner.Plan(ctx, req.PlanRequest)
-	if err != nil {
-		fail("plan again before running: " + err.Error())
-		return
+	var err error
+	if res == nil {
+		if res, err = q.planner.Plan(ctx, req.PlanRequest); err != nil {
+			fail("plan again before running: " + err.Error())
+			return
+		}
 	}
 	if res.Plan.Digest != req.Digest {
 		fail(planChanged(req.Tenant, req.Digest, res.Plan.Digest).Message)
