@@ -25,7 +25,7 @@ type JobTrust struct {
 // deadline, replacing earlier values.
 func (s *Store) SetJobTrust(ctx context.Context, id string, t JobTrust) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO job_trust (job_id, submitter, required, approval_deadline) VALUES (?, ?, ?, ?)
+		_, err := s.exec(ctx, tx, `INSERT INTO job_trust (job_id, submitter, required, approval_deadline) VALUES (?, ?, ?, ?)
 ON CONFLICT (job_id) DO UPDATE SET submitter = excluded.submitter, required = excluded.required, approval_deadline = excluded.approval_deadline`,
 			id, t.Submitter, t.Required, nanos(t.ApprovalDeadline))
 		return err
@@ -41,7 +41,7 @@ ON CONFLICT (job_id) DO UPDATE SET submitter = excluded.submitter, required = ex
 // (it still counts once); any other error.
 func (s *Store) AddApproval(ctx context.Context, id string, a api.JobApproval, token string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO job_approvals (job_id, key_id, key_name, token, created_at) VALUES (?, ?, ?, ?, ?)
+		res, err := s.exec(ctx, tx, `INSERT INTO job_approvals (job_id, key_id, key_name, token, created_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (job_id, key_id) DO NOTHING`, id, a.KeyID, a.Name, token, nanos(a.Time))
 		if err != nil {
 			return err
@@ -63,7 +63,7 @@ ON CONFLICT (job_id, key_id) DO NOTHING`, id, a.KeyID, a.Name, token, nanos(a.Ti
 func (s *Store) ApprovalTokens(ctx context.Context, id string) (map[string]string, error) {
 	out := map[string]string{}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT key_id, token FROM job_approvals WHERE job_id = ?`, id)
+		rows, err := s.query(ctx, tx, `SELECT key_id, token FROM job_approvals WHERE job_id = ?`, id)
 		if err != nil {
 			return err
 		}
@@ -84,11 +84,11 @@ func (s *Store) ApprovalTokens(ctx context.Context, id string) (map[string]strin
 }
 
 // fillTrust sets the trust fields of jobs.
-func fillTrust(ctx context.Context, tx *sql.Tx, jobs []api.Job) error {
+func (s *Store) fillTrust(ctx context.Context, tx *sql.Tx, jobs []api.Job) error {
 	for i := range jobs {
 		j := &jobs[i]
 		var deadline int64
-		err := tx.QueryRowContext(ctx, `SELECT submitter, required, approval_deadline FROM job_trust WHERE job_id = ?`, j.ID).
+		err := s.queryRow(ctx, tx, `SELECT submitter, required, approval_deadline FROM job_trust WHERE job_id = ?`, j.ID).
 			Scan(&j.Submitter, &j.RequiredApprovals, &deadline)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -99,7 +99,7 @@ func fillTrust(ctx context.Context, tx *sql.Tx, jobs []api.Job) error {
 		if deadline != 0 {
 			j.ApprovalDeadline = fromNanos(deadline)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT key_id, key_name, created_at FROM job_approvals WHERE job_id = ? ORDER BY created_at, key_id`, j.ID)
+		rows, err := s.query(ctx, tx, `SELECT key_id, key_name, created_at FROM job_approvals WHERE job_id = ? ORDER BY created_at, key_id`, j.ID)
 		if err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ func (s *Store) PutArchive(ctx context.Context, a ArchiveRecord) error {
 		return fmt.Errorf("encode allocation: %w", err)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO archives
+		_, err := s.exec(ctx, tx, `INSERT OR REPLACE INTO archives
 			(path, tenant, sha256, size, job_id, desired_json, alloc_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Path, a.Tenant, a.SHA256, a.Size, a.JobID, string(desired), string(alloc), nanos(a.CreatedAt))
 		if err != nil {
@@ -51,7 +51,7 @@ func (s *Store) PutArchive(ctx context.Context, a ArchiveRecord) error {
 func (s *Store) ListArchives(ctx context.Context, tenant string) ([]ArchiveRecord, error) {
 	var out []ArchiveRecord
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT path, tenant, sha256, size, job_id, desired_json, alloc_json, created_at
+		rows, err := s.query(ctx, tx, `SELECT path, tenant, sha256, size, job_id, desired_json, alloc_json, created_at
 			FROM archives WHERE ? = '' OR tenant = ? ORDER BY created_at DESC, path`, tenant, tenant)
 		if err != nil {
 			return fmt.Errorf("list archives: %w", err)
@@ -101,29 +101,29 @@ func (s *Store) GetArchive(ctx context.Context, path string) (ArchiveRecord, err
 func (s *Store) DeleteArchive(ctx context.Context, path string) (freed bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var tenant string
-		if err := tx.QueryRowContext(ctx, `SELECT tenant FROM archives WHERE path = ?`, path).Scan(&tenant); err != nil {
+		if err := s.queryRow(ctx, tx, `SELECT tenant FROM archives WHERE path = ?`, path).Scan(&tenant); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM archives WHERE path = ?`, path); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM archives WHERE path = ?`, path); err != nil {
 			return err
 		}
 		var left, live int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM archives WHERE tenant = ?`, tenant).Scan(&left); err != nil {
+		if err := s.queryRow(ctx, tx, `SELECT count(*) FROM archives WHERE tenant = ?`, tenant).Scan(&left); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tenants WHERE name = ? AND decommissioned = 0`, tenant).Scan(&live); err != nil {
+		if err := s.queryRow(ctx, tx, `SELECT count(*) FROM tenants WHERE name = ? AND decommissioned = 0`, tenant).Scan(&live); err != nil {
 			return err
 		}
 		if left > 0 || live > 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE tenant = ?`, tenant); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM allocations WHERE tenant = ?`, tenant); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE name = ? AND decommissioned = 1`, tenant); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM tenants WHERE name = ? AND decommissioned = 1`, tenant); err != nil {
 			return err
 		}
 		freed = true

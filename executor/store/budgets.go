@@ -17,7 +17,7 @@ import (
 func (s *Store) MarkBudgetBreach(ctx context.Context, tenant, month, kind string, limitUSD float64, at time.Time) (bool, error) {
 	var first bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO budget_breaches (tenant, month, kind, limit_usd, at) VALUES (?, ?, ?, ?, ?)
+		res, err := s.exec(ctx, tx, `INSERT INTO budget_breaches (tenant, month, kind, limit_usd, at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`, tenant, month, kind, limitUSD, nanos(at))
 		if err != nil {
 			return err
@@ -36,7 +36,7 @@ ON CONFLICT DO NOTHING`, tenant, month, kind, limitUSD, nanos(at))
 // tries again (its audit record could not be written).
 func (s *Store) UnmarkBudgetBreach(ctx context.Context, tenant, month, kind string, limitUSD float64) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM budget_breaches WHERE tenant = ? AND month = ? AND kind = ? AND limit_usd = ?`,
+		_, err := s.exec(ctx, tx, `DELETE FROM budget_breaches WHERE tenant = ? AND month = ? AND kind = ? AND limit_usd = ?`,
 			tenant, month, kind, limitUSD)
 		return err
 	})
@@ -55,7 +55,7 @@ func (s *Store) BudgetHold(ctx context.Context, tenant string) (api.BudgetHold, 
 		since int64
 	)
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT month, spent_usd, limit_usd, since FROM budget_holds WHERE tenant = ?`, tenant).
+		return s.queryRow(ctx, tx, `SELECT month, spent_usd, limit_usd, since FROM budget_holds WHERE tenant = ?`, tenant).
 			Scan(&h.Month, &h.SpentUSD, &h.LimitUSD, &since)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -72,7 +72,7 @@ func (s *Store) BudgetHold(ctx context.Context, tenant string) (api.BudgetHold, 
 // hold).
 func (s *Store) PutBudgetHold(ctx context.Context, tenant string, h api.BudgetHold) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO budget_holds (tenant, month, spent_usd, limit_usd, since) VALUES (?, ?, ?, ?, ?)
+		_, err := s.exec(ctx, tx, `INSERT INTO budget_holds (tenant, month, spent_usd, limit_usd, since) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (tenant) DO UPDATE SET month = excluded.month, spent_usd = excluded.spent_usd,
 	limit_usd = excluded.limit_usd, since = excluded.since`, tenant, h.Month, h.SpentUSD, h.LimitUSD, nanos(h.Since))
 		return err
@@ -88,7 +88,7 @@ ON CONFLICT (tenant) DO UPDATE SET month = excluded.month, spent_usd = excluded.
 // planned against. No such hold is not an error.
 func (s *Store) DeleteBudgetHold(ctx context.Context, tenant string, since time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM budget_holds WHERE tenant = ? AND (? = 0 OR since = ?)`, tenant, nanos(since), nanos(since))
+		_, err := s.exec(ctx, tx, `DELETE FROM budget_holds WHERE tenant = ? AND (? = 0 OR since = ?)`, tenant, nanos(since), nanos(since))
 		return err
 	})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 // tr.Cause) at tr.Time.
 func (s *Store) AppendHealthTransition(ctx context.Context, tr api.HealthTransition) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO health_transitions (tenant, time, status, cause, detail) VALUES (?, ?, ?, ?, ?)`,
+		_, err := s.exec(ctx, tx, `INSERT INTO health_transitions (tenant, time, status, cause, detail) VALUES (?, ?, ?, ?, ?)`,
 			tr.Tenant, nanos(tr.Time), string(tr.Status), string(tr.Cause), tr.Detail)
 		return err
 	})
@@ -45,14 +45,14 @@ func (s *Store) HealthTransitions(ctx context.Context, tenant string, from, to t
 			}
 			return rows.Err()
 		}
-		rows, err := tx.QueryContext(ctx, cols+` WHERE tenant = ? AND time < ? ORDER BY time DESC, seq DESC LIMIT 1`, tenant, nanos(from))
+		rows, err := s.query(ctx, tx, cols+` WHERE tenant = ? AND time < ? ORDER BY time DESC, seq DESC LIMIT 1`, tenant, nanos(from))
 		if err != nil {
 			return err
 		}
 		if err := scan(rows); err != nil {
 			return err
 		}
-		rows, err = tx.QueryContext(ctx, cols+` WHERE tenant = ? AND time >= ? AND time < ? ORDER BY time, seq`, tenant, nanos(from), nanos(to))
+		rows, err = s.query(ctx, tx, cols+` WHERE tenant = ? AND time >= ? AND time < ? ORDER BY time, seq`, tenant, nanos(from), nanos(to))
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (s *Store) HealthTransitions(ctx context.Context, tenant string, from, to t
 func (s *Store) LastHealthTransition(ctx context.Context, tenant string) (api.HealthTransition, bool, error) {
 	tr := api.HealthTransition{Tenant: tenant}
 	var t int64
-	err := s.db.QueryRowContext(ctx, `SELECT time, status, cause, detail FROM health_transitions
+	err := s.queryRow(ctx, nil, `SELECT time, status, cause, detail FROM health_transitions
 		WHERE tenant = ? ORDER BY time DESC, seq DESC LIMIT 1`, tenant).Scan(&t, &tr.Status, &tr.Cause, &tr.Detail)
 	if errors.Is(err, sql.ErrNoRows) {
 		return api.HealthTransition{}, false, nil
@@ -89,7 +89,7 @@ func (s *Store) OpenIncident(ctx context.Context, inc api.Incident) (int64, erro
 	}
 	var id int64
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO health_incidents (tenant, cause, status, started_at, restarts, evidence_json)
+		res, err := s.exec(ctx, tx, `INSERT INTO health_incidents (tenant, cause, status, started_at, restarts, evidence_json)
 			VALUES (?, ?, ?, ?, ?, ?)`, inc.Tenant, string(inc.Cause), string(inc.Status), nanos(inc.Start), inc.Restarts, string(ev))
 		if err != nil {
 			return err
@@ -112,7 +112,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc api.Incident) error {
 		return fmt.Errorf("update incident %d: %w", inc.ID, err)
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE health_incidents SET cause = ?, ended_at = ?, restarts = ?, evidence_json = ? WHERE id = ?`,
+		res, err := s.exec(ctx, tx, `UPDATE health_incidents SET cause = ?, ended_at = ?, restarts = ?, evidence_json = ? WHERE id = ?`,
 			string(inc.Cause), nanos(inc.End), inc.Restarts, string(ev), inc.ID)
 		if err != nil {
 			return err
@@ -143,7 +143,7 @@ func (s *Store) Incidents(ctx context.Context, tenant string, open bool, limit i
 		if !open {
 			args = append(args, limit)
 		}
-		rows, err := tx.QueryContext(ctx, q, args...)
+		rows, err := s.query(ctx, tx, q, args...) // one of two texts
 		if err != nil {
 			return err
 		}

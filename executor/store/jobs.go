@@ -54,7 +54,7 @@ func (s *Store) CreateJob(ctx context.Context, rec JobRecord) error {
 		updated = j.CreatedAt
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `
+		if _, err := s.exec(ctx, tx, `
 INSERT INTO jobs (id, tenant, digest, state, error, retry_of, allocation_json, request_json, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			j.ID, j.Tenant, j.Digest, string(j.State), j.Error, j.RetryOf, string(alloc), string(req),
@@ -62,7 +62,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			return err
 		}
 		for i, st := range j.Steps {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO steps (job_id, idx, kind, summary, json) VALUES (?, ?, ?, ?, ?)`,
+			if _, err := s.exec(ctx, tx, `INSERT INTO steps (job_id, idx, kind, summary, json) VALUES (?, ?, ?, ?, ?)`,
 				j.ID, i, string(st.Kind), st.Summary, string(steps[i])); err != nil {
 				return fmt.Errorf("step %d: %w", i, err)
 			}
@@ -81,7 +81,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 // ErrNotFound; any other error.
 func (s *Store) SetJobState(ctx context.Context, id string, state api.JobState, errMsg string, at time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?`,
+		res, err := s.exec(ctx, tx, `UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?`,
 			string(state), errMsg, nanos(at), id)
 		if err != nil {
 			return err
@@ -99,7 +99,7 @@ func (s *Store) SetJobState(ctx context.Context, id string, state api.JobState, 
 func (s *Store) GetJob(ctx context.Context, id string) (api.Job, error) {
 	var job api.Job
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		jobs, err := queryJobs(ctx, tx, `WHERE id = ?`, id)
+		jobs, err := s.queryJobs(ctx, tx, true, `WHERE id = ?`, id)
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (s *Store) GetJob(ctx context.Context, id string) (api.Job, error) {
 			return ErrNotFound
 		}
 		job = jobs[0]
-		rows, err := tx.QueryContext(ctx, `SELECT json FROM events WHERE job_id = ? ORDER BY seq`, id)
+		rows, err := s.query(ctx, tx, `SELECT json FROM events WHERE job_id = ? ORDER BY seq`, id)
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (s *Store) GetJob(ctx context.Context, id string) (api.Job, error) {
 // nil); an error wrapping ErrNotFound; any other error.
 func (s *Store) GetJobRequest(ctx context.Context, id string) (api.SubmitRequest, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, `SELECT request_json FROM jobs WHERE id = ?`, id).Scan(&b)
+	err := s.queryRow(ctx, nil, `SELECT request_json FROM jobs WHERE id = ?`, id).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -161,7 +161,7 @@ func (s *Store) ListJobs(ctx context.Context, tenant string, limit int) ([]api.J
 	var out []api.Job
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = queryJobs(ctx, tx, where, args...)
+		out, err = s.queryJobs(ctx, tx, true, where, args...)
 		return err
 	})
 	if err != nil {
@@ -185,7 +185,7 @@ func (s *Store) JobsInState(ctx context.Context, states ...api.JobState) ([]api.
 	var out []api.Job
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = queryJobs(ctx, tx, where, args...)
+		out, err = s.queryJobs(ctx, tx, false, where, args...)
 		return err
 	})
 	if err != nil {
@@ -195,11 +195,18 @@ func (s *Store) JobsInState(ctx context.Context, states ...api.JobState) ([]api.
 }
 
 // queryJobs selects jobs with the clause tail (WHERE ... ORDER BY ...) and
-// loads their steps with one more query.
-func queryJobs(ctx context.Context, tx *sql.Tx, tail string, args ...any) ([]api.Job, error) {
-	rows, err := tx.QueryContext(ctx, `
+// loads their steps with one more query. fixed says tail is one of a few
+// constant texts, so its statements may be cached.
+func (s *Store) queryJobs(ctx context.Context, tx *sql.Tx, fixed bool, tail string, args ...any) ([]api.Job, error) {
+	run := func(query string) (*sql.Rows, error) {
+		if fixed {
+			return s.query(ctx, tx, query, args...)
+		}
+		return tx.QueryContext(ctx, query, args...)
+	}
+	rows, err := run(`
 SELECT id, tenant, digest, state, error, retry_of, allocation_json, created_at, updated_at
-FROM jobs `+tail, args...)
+FROM jobs ` + tail)
 	if err != nil {
 		return nil, err
 	}
@@ -231,9 +238,9 @@ FROM jobs `+tail, args...)
 	}
 	// One query for the steps of all selected jobs: the same selection as a
 	// subquery, so no id list has to be built.
-	srows, err := tx.QueryContext(ctx, `
-SELECT job_id, json FROM steps WHERE job_id IN (SELECT id FROM jobs `+tail+`)
-ORDER BY job_id, idx`, args...)
+	srows, err := run(`
+SELECT job_id, json FROM steps WHERE job_id IN (SELECT id FROM jobs ` + tail + `)
+ORDER BY job_id, idx`)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +262,7 @@ ORDER BY job_id, idx`, args...)
 	if err := srows.Err(); err != nil {
 		return nil, err
 	}
-	return jobs, fillTrust(ctx, tx, jobs)
+	return jobs, s.fillTrust(ctx, tx, jobs)
 }
 
 // AppendEvent adds ev to the job's events and returns it as stored: Seq is
@@ -268,21 +275,21 @@ func (s *Store) AppendEvent(ctx context.Context, jobID string, ev api.Event) (ap
 	ev.Stderr = BoundOutput(ev.Stderr, api.MaxOutputBytes)
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var exists int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, jobID).Scan(&exists)
+		err := s.queryRow(ctx, tx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, jobID).Scan(&exists)
 		if err != nil {
 			return err
 		}
 		if exists == 0 {
 			return ErrNotFound
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?`, jobID).Scan(&ev.Seq); err != nil {
+		if err := s.queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?`, jobID).Scan(&ev.Seq); err != nil {
 			return err
 		}
 		b, err := api.CanonicalJSON(ev)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO events (job_id, seq, time, type, step, json) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err = s.exec(ctx, tx, `INSERT INTO events (job_id, seq, time, type, step, json) VALUES (?, ?, ?, ?, ?, ?)`,
 			jobID, ev.Seq, nanos(ev.Time), string(ev.Type), ev.Step, string(b))
 		return err
 	})

@@ -18,7 +18,7 @@ func (s *Store) UseNonce(ctx context.Context, keyID, nonce string, expires time.
 		return errors.New("use nonce: empty key id or nonce")
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?, ?, ?)
+		res, err := s.exec(ctx, tx, `INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?, ?, ?)
 ON CONFLICT (key_id, nonce) DO NOTHING`, keyID, nonce, nanos(expires))
 		if err != nil {
 			return err
@@ -41,7 +41,7 @@ ON CONFLICT (key_id, nonce) DO NOTHING`, keyID, nonce, nanos(expires))
 // PurgeNonces forgets the nonces that expired before before.
 func (s *Store) PurgeNonces(ctx context.Context, before time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM nonces WHERE expires_at < ?`, nanos(before))
+		_, err := s.exec(ctx, tx, `DELETE FROM nonces WHERE expires_at < ?`, nanos(before))
 		return err
 	})
 	if err != nil {

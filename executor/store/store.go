@@ -42,6 +42,7 @@ type Store struct {
 	// writeMu serializes this Store's write transactions, so that they queue
 	// here rather than in SQLite's busy handler.
 	writeMu sync.Mutex
+	stmts   stmtCache
 }
 
 // Open opens (creating it if needed) the database at path with mode 0600,
@@ -169,8 +170,12 @@ func configurePool(db *sql.DB) {
 
 // Close closes the database. Pending transactions are rolled back.
 func (s *Store) Close() error {
+	serr := s.closeStmts()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", s.path, err)
+	}
+	if serr != nil {
+		return fmt.Errorf("close database %s: %w", s.path, serr)
 	}
 	return nil
 }
@@ -190,6 +195,7 @@ func (s *Store) WriteLock() sync.Locker { return &s.writeMu }
 // write runs fn in a write transaction (BEGIN IMMEDIATE), serialized with
 // the other writes of s, and commits it if fn returns nil.
 func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	s.preparePending(ctx)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -209,6 +215,7 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 // read runs fn in a read-only transaction, so that all its queries see one
 // snapshot.
 func (s *Store) read(ctx context.Context, fn func(*sql.Tx) error) error {
+	s.preparePending(ctx)
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)

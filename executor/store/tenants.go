@@ -58,7 +58,7 @@ func (s *Store) GetTenant(ctx context.Context, name string) (TenantRecord, bool,
 	var rec TenantRecord
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		rec, err = scanTenant(tx.QueryRowContext(ctx, selectTenant+` WHERE t.name = ?`, name))
+		rec, err = scanTenant(s.queryRow(ctx, tx, selectTenant+` WHERE t.name = ?`, name))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -93,10 +93,10 @@ func (s *Store) PutTenant(ctx context.Context, rec TenantRecord) error {
 	}
 	a := rec.Allocation
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if err := checkAllocation(ctx, tx, rec.Name, a); err != nil {
+		if err := s.checkAllocation(ctx, tx, rec.Name, a); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `
+		if _, err := s.exec(ctx, tx, `
 INSERT INTO tenants (name, desired_json, decommissioned, last_job_id, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET
@@ -107,7 +107,7 @@ ON CONFLICT (name) DO UPDATE SET
 			rec.Name, string(desired), rec.Decommissioned, rec.LastJobID, nanos(created), nanos(rec.UpdatedAt)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `
+		_, err := s.exec(ctx, tx, `
 INSERT INTO allocations (tenant, user_name, group_name, uid, gid, gateway_port, home, state_dir, config_dir, unit)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (tenant) DO UPDATE SET
@@ -136,7 +136,7 @@ ON CONFLICT (tenant) DO UPDATE SET
 }
 
 // checkAllocation finds the first of a's values another tenant holds.
-func checkAllocation(ctx context.Context, tx *sql.Tx, name string, a api.Allocation) error {
+func (s *Store) checkAllocation(ctx context.Context, tx *sql.Tx, name string, a api.Allocation) error {
 	span := strconv.Itoa(GatewayPortSpan)
 	for _, c := range []struct {
 		field string
@@ -154,7 +154,7 @@ func checkAllocation(ctx context.Context, tx *sql.Tx, name string, a api.Allocat
 		}
 		var holder string
 		var held int
-		err := tx.QueryRowContext(ctx, c.query, c.value, name).Scan(&holder, &held)
+		err := s.queryRow(ctx, tx, c.query, c.value, name).Scan(&holder, &held)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -171,7 +171,7 @@ func checkAllocation(ctx context.Context, tx *sql.Tx, name string, a api.Allocat
 func (s *Store) ListTenants(ctx context.Context) ([]TenantRecord, error) {
 	var out []TenantRecord
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, selectTenant+` ORDER BY t.name`)
+		rows, err := s.query(ctx, tx, selectTenant+` ORDER BY t.name`)
 		if err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ func (s *Store) ListTenants(ctx context.Context) ([]TenantRecord, error) {
 // allocation stays reserved. Outcomes: nil; an error wrapping ErrNotFound.
 func (s *Store) MarkDecommissioned(ctx context.Context, name string, at time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE tenants SET decommissioned = 1, updated_at = ? WHERE name = ?`, nanos(at), name)
+		res, err := s.exec(ctx, tx, `UPDATE tenants SET decommissioned = 1, updated_at = ? WHERE name = ?`, nanos(at), name)
 		if err != nil {
 			return err
 		}
@@ -225,10 +225,11 @@ func (s *Store) ReservedPorts(ctx context.Context) (map[int]string, error) {
 	return s.reserved(ctx, "gateway_port")
 }
 
-// reserved lists one allocation column; column is one of three constants.
+// reserved lists one allocation column; column is one of three constants,
+// so the text is fixed.
 func (s *Store) reserved(ctx context.Context, column string) (map[int]string, error) {
 	out := map[int]string{}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+column+`, tenant FROM allocations WHERE `+column+` IS NOT NULL`)
+	rows, err := s.query(ctx, nil, `SELECT `+column+`, tenant FROM allocations WHERE `+column+` IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("list reserved %s: %w", column, err)
 	}

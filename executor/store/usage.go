@@ -45,7 +45,7 @@ func (s *Store) AddUsage(ctx context.Context, tenant string, recs []PricedRecord
 	groups := map[key]*usage.Rollup{}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		clear(groups)
-		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO usage_records (tenant, agent, key) VALUES (?, ?, ?)`)
+		ins, err := s.txStmt(ctx, tx, `INSERT OR IGNORE INTO usage_records (tenant, agent, key) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Store) AddUsage(ctx context.Context, tenant string, recs []PricedRecord
 			}
 			g.Add(r.Event, r.Cost)
 		}
-		up, err := tx.PrepareContext(ctx, `
+		up, err := s.txStmt(ctx, tx, `
 INSERT INTO usage_rollups (tenant, day, agent, provider, model, price_version,
 	input, output, cache_read, cache_write, total_tokens, nano_usd, messages, errors, unpriced)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -93,7 +93,7 @@ ON CONFLICT (tenant, day, agent, provider, model, price_version) DO UPDATE SET
 		if cur == nil {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `
+		_, err = s.exec(ctx, tx, `
 INSERT INTO usage_cursors (tenant, cursor_json, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (tenant) DO UPDATE SET cursor_json = excluded.cursor_json, updated_at = excluded.updated_at`,
 			tenant, string(curJSON), nanos(at))
@@ -114,7 +114,7 @@ ON CONFLICT (tenant) DO UPDATE SET cursor_json = excluded.cursor_json, updated_a
 func (s *Store) UsageCursor(ctx context.Context, tenant string) (usage.Cursor, time.Time, error) {
 	var raw string
 	var at int64
-	err := s.db.QueryRowContext(ctx, `SELECT cursor_json, updated_at FROM usage_cursors WHERE tenant = ?`, tenant).Scan(&raw, &at)
+	err := s.queryRow(ctx, nil, `SELECT cursor_json, updated_at FROM usage_cursors WHERE tenant = ?`, tenant).Scan(&raw, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return usage.Cursor{}, time.Time{}, nil
 	}
@@ -259,7 +259,7 @@ func splitVersions(s string) []string {
 func (s *Store) MonthToDate(ctx context.Context, tenant string, now time.Time) (nanoUSD, unpriced int64, err error) {
 	now = now.UTC()
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).Format(api.UsageDayLayout)
-	err = s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(nano_usd), 0), COALESCE(SUM(unpriced), 0) FROM usage_rollups
+	err = s.queryRow(ctx, nil, `SELECT COALESCE(SUM(nano_usd), 0), COALESCE(SUM(unpriced), 0) FROM usage_rollups
 WHERE tenant = ? AND day >= ? AND day <= ?`, tenant, first, now.Format(api.UsageDayLayout)).Scan(&nanoUSD, &unpriced)
 	if err != nil {
 		return 0, 0, fmt.Errorf("month-to-date usage of %s: %w", tenant, err)
@@ -272,7 +272,7 @@ WHERE tenant = ? AND day >= ? AND day <= ?`, tenant, first, now.Format(api.Usage
 func (s *Store) UsageTotals(ctx context.Context) ([]TenantRollup, error) {
 	var out []TenantRollup
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tenant, agent, provider, model,
+		rows, err := s.query(ctx, tx, `SELECT tenant, agent, provider, model,
 	SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(total_tokens),
 	SUM(nano_usd), SUM(messages), SUM(errors), SUM(unpriced)
 FROM usage_rollups GROUP BY tenant, agent, provider, model`)
