@@ -30,10 +30,15 @@ const (
 // the executor answers once the job has an event after sequence number
 // QueryAfter (-1 for any), is in a terminal state, or the wait is over; so a
 // client following a job sees each change when it happens instead of at its
-// next poll.
+// next poll. With QueryUntil set to UntilEnd it answers only once the job is
+// in a terminal state or the wait is over, with every event so far: one
+// request per job, instead of one per event, for a client that needs the
+// outcome more than each step as it happens.
 const (
 	QueryWait  = "wait"
 	QueryAfter = "after"
+	QueryUntil = "until"
+	UntilEnd   = "end"
 	MaxJobWait = 20 * time.Second
 )
 

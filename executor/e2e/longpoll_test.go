@@ -60,16 +60,58 @@ func TestJobLongPoll(t *testing.T) {
 	if _, took, err := get("20s", after); err != nil || took > 5*time.Second {
 		t.Errorf("long poll of a finished job took %v (%v), want an answer at once", took, err)
 	}
-	for _, bad := range []struct{ wait, after, field string }{
-		{"1h", "0", api.QueryWait},
-		{"-1s", "0", api.QueryWait},
-		{"1s", "x", api.QueryAfter},
+	for _, bad := range []struct{ wait, after, until, field string }{
+		{"1h", "0", "", api.QueryWait},
+		{"-1s", "0", "", api.QueryWait},
+		{"1s", "x", "", api.QueryAfter},
+		{"1s", "0", "start", api.QueryUntil},
 	} {
-		q := url.Values{api.QueryWait: {bad.wait}, api.QueryAfter: {bad.after}}
+		q := url.Values{api.QueryWait: {bad.wait}, api.QueryAfter: {bad.after}, api.QueryUntil: {bad.until}}
 		err := e.c.do("GET", api.PathJobs+"/"+job.ID+"?"+q.Encode(), nil, nil)
 		var apiErr *api.Error
 		if !errors.As(err, &apiErr) || apiErr.Code != api.CodeInvalidRequest || apiErr.Field != bad.field {
 			t.Errorf("wait=%s after=%s: %v, want invalid_request on %s", bad.wait, bad.after, err, bad.field)
 		}
+	}
+}
+
+// A long poll until=end answers once, at the job's end, with every event.
+func TestJobLongPollUntilEnd(t *testing.T) {
+	t.Parallel()
+	e := boot(t)
+	h := e.host
+	// Slow every step (a test-only knob): the job must still run when the
+	// poll is asked.
+	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
+	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY=100ms\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
+	h.Run(t, "systemctl", "daemon-reload")
+	h.Run(t, "systemctl", "restart", "missioncontrol-executor.service")
+	waitSocket(t, e.exec.Socket)
+	req := bootstrapChanges("lpend")
+	plan := e.c.mustPlan(req)
+	job, err := e.c.submit(req, plan.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{api.QueryWait: {"20s"}, api.QueryAfter: {"-1"}, api.QueryUntil: {api.UntilEnd}}
+	var j api.Job
+	asked := time.Now()
+	if err := e.c.do("GET", api.PathJobs+"/"+job.ID+"?"+q.Encode(), nil, &j); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(asked); took < 500*time.Millisecond {
+		t.Errorf("answered after %v: the job (%d steps of 100 ms) was over before the poll", took, len(plan.Steps))
+	}
+	if j.State != api.JobSucceeded {
+		t.Fatalf("one long poll until=end answered %s (%d events), want the succeeded job", j.State, len(j.Events))
+	}
+	done := 0
+	for _, ev := range j.Events {
+		if ev.Type == api.EventStepDone {
+			done++
+		}
+	}
+	if done != len(plan.Steps) {
+		t.Errorf("%d step_done events for %d steps", done, len(plan.Steps))
 	}
 }

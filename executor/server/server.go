@@ -239,7 +239,7 @@ func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
-	wait, after, err := longPoll(r)
+	wait, after, untilEnd, err := longPoll(r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -248,13 +248,13 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	var changed <-chan struct{}
+	job, err := s.Store.GetJob(r.Context(), id)
 	for {
-		job, err := s.Store.GetJob(r.Context(), id)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		if wait == 0 || s.Queue == nil || job.State.Terminal() || lastSeq(job) > after {
+		if wait == 0 || s.Queue == nil || job.State.Terminal() || !untilEnd && lastSeq(job) > after {
 			writeJSON(w, http.StatusOK, job)
 			return
 		}
@@ -262,37 +262,59 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 			// Watch, then read again: an event between the two reads is
 			// seen by the second; one after it closes changed.
 			changed = s.Queue.Changes(id)
+			job, err = s.Store.GetJob(r.Context(), id)
 			continue
 		}
 		select {
 		case <-changed:
 			changed = nil
+			if untilEnd {
+				// Most events are steps: a look at the state says
+				// whether the whole job is worth reading. Watch first,
+				// as above.
+				changed = s.Queue.Changes(id)
+				if state, serr := s.Store.JobState(r.Context(), id); serr == nil && !state.Terminal() {
+					continue
+				}
+			}
+			job, err = s.Store.GetJob(r.Context(), id)
 		case <-timer.C:
-			writeJSON(w, http.StatusOK, job)
-			return
+			job, err = s.Store.GetJob(r.Context(), id)
+			if err == nil {
+				writeJSON(w, http.StatusOK, job)
+				return
+			}
 		case <-r.Context().Done():
 			return
 		}
 	}
 }
 
-// longPoll reads the wait and after parameters of a job read (api.QueryWait).
-func longPoll(r *http.Request) (time.Duration, int, error) {
+// longPoll reads the wait, after and until parameters of a job read
+// (api.QueryWait).
+func longPoll(r *http.Request) (wait time.Duration, after int, untilEnd bool, err error) {
 	q := r.URL.Query()
 	if q.Get(api.QueryWait) == "" {
-		return 0, 0, nil
+		return 0, 0, false, nil
 	}
-	wait, err := time.ParseDuration(q.Get(api.QueryWait))
+	wait, err = time.ParseDuration(q.Get(api.QueryWait))
 	if err != nil || wait < 0 || wait > api.MaxJobWait {
-		return 0, 0, &api.Error{Code: api.CodeInvalidRequest, Field: api.QueryWait, Value: q.Get(api.QueryWait),
+		return 0, 0, false, &api.Error{Code: api.CodeInvalidRequest, Field: api.QueryWait, Value: q.Get(api.QueryWait),
 			Message: fmt.Sprintf("wait must be a duration from 0s to %s", api.MaxJobWait)}
 	}
-	after, err := strconv.Atoi(q.Get(api.QueryAfter))
+	after, err = strconv.Atoi(q.Get(api.QueryAfter))
 	if err != nil || after < -1 {
-		return 0, 0, &api.Error{Code: api.CodeInvalidRequest, Field: api.QueryAfter, Value: q.Get(api.QueryAfter),
+		return 0, 0, false, &api.Error{Code: api.CodeInvalidRequest, Field: api.QueryAfter, Value: q.Get(api.QueryAfter),
 			Message: "after must be the sequence number of the last event seen, or -1"}
 	}
-	return wait, after, nil
+	switch until := q.Get(api.QueryUntil); until {
+	case "", api.UntilEnd:
+		untilEnd = until == api.UntilEnd
+	default:
+		return 0, 0, false, &api.Error{Code: api.CodeInvalidRequest, Field: api.QueryUntil, Value: until,
+			Message: fmt.Sprintf("until must be %q or absent", api.UntilEnd)}
+	}
+	return wait, after, untilEnd, nil
 }
 
 // lastSeq is the sequence number of job's newest event (-1 without any).

@@ -94,6 +94,21 @@ func (s *Store) SetJobState(ctx context.Context, id string, state api.JobState, 
 	return nil
 }
 
+// JobState returns the job's state alone, for a long poll that waits for
+// the job's end. Outcomes: (state, nil); an error wrapping ErrNotFound; any
+// other error.
+func (s *Store) JobState(ctx context.Context, id string) (api.JobState, error) {
+	var state string
+	err := s.queryRow(ctx, nil, `SELECT state FROM jobs WHERE id = ?`, id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("get state of job %s: %w", id, err)
+	}
+	return api.JobState(state), nil
+}
+
 // GetJob returns the job with its steps and its events in order. Outcomes:
 // (job, nil); an error wrapping ErrNotFound; any other error.
 func (s *Store) GetJob(ctx context.Context, id string) (api.Job, error) {

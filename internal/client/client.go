@@ -199,7 +199,7 @@ func (c *Client) GetJob(ctx context.Context, id string) (*api.Job, error) {
 // getJob reads a job once it has an event after sequence number after, or
 // is terminal, waiting up to longPollWait on the executor.
 func (c *Client) getJob(ctx context.Context, id string, after int) (*api.Job, error) {
-	q := url.Values{api.QueryWait: {longPollWait.String()}, api.QueryAfter: {strconv.Itoa(after)}}
+	q := url.Values{api.QueryWait: {longPollWait.String()}, api.QueryAfter: {strconv.Itoa(after)}, api.QueryUntil: {api.UntilEnd}}
 	var out api.Job
 	if err := c.do(ctx, http.MethodGet, api.PathJobs+"/"+url.PathEscape(id)+"?"+q.Encode(), nil, &out); err != nil {
 		return nil, err
