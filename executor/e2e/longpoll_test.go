@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
 )
 
 // TestJobLongPoll follows a bootstrap job with long polls: every answer
@@ -114,4 +116,18 @@ func TestJobLongPollUntilEnd(t *testing.T) {
 	if done != len(plan.Steps) {
 		t.Errorf("%d step_done events for %d steps", done, len(plan.Steps))
 	}
+	// Nothing else of the tenant's ran: the job ran its submission's plan.
+	if m := runningMessage(j); m != jobs.RunningPlannedAtSubmission {
+		t.Errorf("running event %q, want %q", m, jobs.RunningPlannedAtSubmission)
+	}
+}
+
+// runningMessage is the message of job's running event.
+func runningMessage(job api.Job) string {
+	for _, ev := range job.Events {
+		if ev.Type == api.EventJobState && strings.HasPrefix(ev.Message, "running") {
+			return ev.Message
+		}
+	}
+	return ""
 }

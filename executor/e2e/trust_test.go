@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
+	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/jobs"
 	"github.com/missioncontrol/terraform-provider-missioncontrol/internal/testhost"
 )
 
@@ -216,8 +217,13 @@ func TestApprovalsTwoPersonRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.c.wait(job.ID); got.State != api.JobSucceeded || len(got.Approvals) != 2 {
+	got := e.c.wait(job.ID)
+	if got.State != api.JobSucceeded || len(got.Approvals) != 2 {
 		t.Fatalf("after two approvals: %s %q approvals %d", got.State, got.Error, len(got.Approvals))
+	}
+	// It waited: what ran was planned again, not the submission's plan.
+	if m := runningMessage(got); m != jobs.RunningReplanned {
+		t.Errorf("approved job's running event %q, want %q", m, jobs.RunningReplanned)
 	}
 
 	// self-approval: carol submits (apply) and may not approve her own job

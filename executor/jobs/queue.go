@@ -286,8 +286,8 @@ const settleWait = 20 * time.Second
 // mid-way (its gateway restarting, its files half written) shows a host
 // that no review saw; a plan of another change to the tenant made then
 // would differ from the reviewed one for no reason of its own (Terraform
-// applies a tenant's workspaces in parallel). The job's own re-plan under
-// the lock still guards what runs.
+// applies a tenant's workspaces in parallel). Whatever a job runs was
+// planned under the lock.
 func (q *Queue) settle(ctx context.Context, tenant string) (release func(), held bool) {
 	lock := q.tenantLock(tenant)
 	deadline := time.Now().Add(settleWait)
@@ -337,6 +337,15 @@ func (q *Queue) tenantLock(name string) *sync.Mutex {
 	return m
 }
 
+// The messages of a job's running event say which plan it runs: the one its
+// submission made under the tenant's lock, held since, or one made again
+// under the lock (it waited for approvals, another job of the tenant, or a
+// restart).
+const (
+	RunningPlannedAtSubmission = "running (the submission's plan; tenant locked since)"
+	RunningReplanned           = "running (planned again under the tenant's lock)"
+)
+
 // run executes a job to its end. Its caller holds the tenant's lock
 // throughout. Unless res was planned under that same hold, run plans again:
 // the steps that run are the steps of the digest, on the host as it is now.
@@ -353,7 +362,9 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor, res *plan.Resul
 		return // cancelled while it waited for the tenant
 	}
 	var err error
+	running := RunningPlannedAtSubmission
 	if res == nil {
+		running = RunningReplanned
 		if res, err = q.planner.Plan(ctx, req.PlanRequest); err != nil {
 			fail("plan again before running: " + err.Error())
 			return
@@ -367,7 +378,7 @@ func (q *Queue) run(id string, req api.SubmitRequest, who Actor, res *plan.Resul
 		fail("mark running: " + err.Error())
 		return
 	}
-	q.event(ctx, id, api.Event{Type: api.EventJobState, Step: -1, Message: "running"})
+	q.event(ctx, id, api.Event{Type: api.EventJobState, Step: -1, Message: running})
 
 	// Reserve the allocation before touching the host, so a crash after the
 	// first step still leaves the uid and port owned by this tenant.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/missioncontrol/terraform-provider-missioncontrol/executor/api"
@@ -27,7 +28,7 @@ func WindowOf(j api.Job) (w Window, ok bool) {
 		if ev.Type != api.EventJobState {
 			continue
 		}
-		if ev.Message == "running" && w.Start.IsZero() {
+		if strings.HasPrefix(ev.Message, "running") && w.Start.IsZero() {
 			w.Start = ev.Time
 		}
 		if !w.Start.IsZero() {
