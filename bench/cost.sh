@@ -39,7 +39,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 [ "${NO_WRITE:-0}" = 1 ] && exit 0
 {
   echo "<!-- cost.sh begin -->"
-  echo "Measured by \`bench/cost.sh\` on $(date -u +%Y-%m-%d): $machine; load average $load_before before, $load_after after (other engineers' test suites were running)."
+  echo "Measured by \`bench/cost.sh\` on $(date -u +%Y-%m-%d): $machine; load average $load_before before, $load_after after."
   echo
   cat "$out/table.md"
   echo

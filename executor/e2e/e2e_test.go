@@ -364,16 +364,24 @@ func TestHostChangeBetweenPlanAndSubmitIsRefused(t *testing.T) {
 	e.c.apply(req)
 }
 
+// slowSteps makes e's executor pause for delay (a Go duration) before every
+// job step, a test-only knob, and restarts it.
+func slowSteps(t *testing.T, e *env, delay string) {
+	t.Helper()
+	h := e.host
+	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
+	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY="+delay+"\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
+	h.Run(t, "systemctl", "daemon-reload")
+	h.Run(t, "systemctl", "restart", testhost.ExecutorUnit)
+	waitSocket(t, e.exec.Socket)
+}
+
 func TestKillMidJobThenRetryConverges(t *testing.T) {
 	t.Parallel()
 	e := boot(t)
 	h := e.host
-	// Slow every step down (a test-only knob) so the kill lands mid-job.
-	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
-	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY=700ms\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
-	h.Run(t, "systemctl", "daemon-reload")
-	h.Run(t, "systemctl", "restart", "missioncontrol-executor.service")
-	waitSocket(t, e.exec.Socket)
+	// so the kill lands mid-job
+	slowSteps(t, e, "700ms")
 
 	req := bootstrapChanges("initech")
 	p := e.c.mustPlan(req)

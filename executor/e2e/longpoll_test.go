@@ -81,14 +81,8 @@ func TestJobLongPoll(t *testing.T) {
 func TestJobLongPollUntilEnd(t *testing.T) {
 	t.Parallel()
 	e := boot(t)
-	h := e.host
-	// Slow every step (a test-only knob): the job must still run when the
-	// poll is asked.
-	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
-	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY=100ms\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
-	h.Run(t, "systemctl", "daemon-reload")
-	h.Run(t, "systemctl", "restart", "missioncontrol-executor.service")
-	waitSocket(t, e.exec.Socket)
+	// The job must still run when the poll is asked.
+	slowSteps(t, e, "100ms")
 	req := bootstrapChanges("lpend")
 	plan := e.c.mustPlan(req)
 	job, err := e.c.submit(req, plan.Digest)

@@ -279,12 +279,7 @@ func (c *apiClient) do2submit(req api.PlanRequest, digest string, tokens ...stri
 func TestCancelRunningJobAtStepBoundaryThenRetry(t *testing.T) {
 	t.Parallel()
 	e := boot(t)
-	h := e.host
-	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
-	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY=500ms\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
-	h.Run(t, "systemctl", "daemon-reload")
-	h.Run(t, "systemctl", "restart", testhost.ExecutorUnit)
-	waitSocket(t, e.exec.Socket)
+	slowSteps(t, e, "500ms")
 
 	req := bootstrapChanges("stopme")
 	p := e.c.mustPlan(req)
@@ -382,11 +377,7 @@ func TestRetryNeedsApprovalsAgainWhenTheDigestChanged(t *testing.T) {
 	t.Parallel()
 	e := boot(t)
 	h := e.host
-	h.Run(t, "mkdir", "-p", "/etc/systemd/system/missioncontrol-executor.service.d")
-	h.Run(t, "sh", "-c", "printf '[Service]\\nEnvironment=MISSIONCONTROL_TEST_STEP_DELAY=500ms\\n' > /etc/systemd/system/missioncontrol-executor.service.d/test.conf")
-	h.Run(t, "systemctl", "daemon-reload")
-	h.Run(t, "systemctl", "restart", testhost.ExecutorUnit)
-	waitSocket(t, e.exec.Socket)
+	slowSteps(t, e, "500ms")
 
 	aud, _ := e.c.hostID()
 	tokens := func(digest string) []string {
