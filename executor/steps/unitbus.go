@@ -95,8 +95,7 @@ func DialSystemd(ctx context.Context, path string) (*SystemdBus, string, error) 
 	ctx, cancel := withBusTimeout(ctx)
 	defer cancel()
 	var v dbus.Variant
-	err = conn.Object(systemdDest, "/org/freedesktop/systemd1").
-		CallWithContext(ctx, propertiesGet, 0, "org.freedesktop.systemd1.Manager", "Version").Store(&v)
+	err = conn.Object(systemdDest, managerPath).CallWithContext(ctx, propertiesGet, 0, managerIface, "Version").Store(&v)
 	if err != nil {
 		b.Close()
 		return nil, "", fmt.Errorf("systemd bus %s: get Version: %w", path, err)
